@@ -1,0 +1,1 @@
+"""Durable jobs in the app's own database: queue, worker, schedules, handlers by kind."""

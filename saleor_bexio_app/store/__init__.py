@@ -1,0 +1,1 @@
+"""The app's own database: tables, engine, repositories, migrations."""

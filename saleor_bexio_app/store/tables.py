@@ -1,0 +1,179 @@
+"""SQLAlchemy tables. Every shop-owned row carries `installation_id`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL gets a bigint identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; stored naive-UTC so SQLite and PostgreSQL compare alike."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: dict[Any, Any] = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class InstallationRow(Base):
+    """One Saleor shop that installed the app. At most one row per Saleor API URL.
+
+    A reinstall gets a new app id and token from Saleor; it takes over the existing row so the
+    shop's settings, links and action ledger survive (a reinstall never re-creates invoices).
+    """
+
+    __tablename__ = "installations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    saleor_api_url: Mapped[str] = mapped_column(String(500), unique=True)
+    app_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    jwks: Mapped[dict[str, Any]] = mapped_column(JSON)
+    jwks_fetched_at: Mapped[datetime]
+    saleor_version: Mapped[str] = mapped_column(String(40), default="")
+    shop_name: Mapped[str] = mapped_column(String(200), default="")
+    installed_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    uninstalled_at: Mapped[datetime | None]
+
+
+class JobRow(Base):
+    """A unit of durable work: *what* changed (kind + key), never a stale payload to replay.
+
+    state: queued -> running -> (deleted when done) | queued (retry) | parked.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    worker_id: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(String(20))
+    user_message: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        # Coalescing: one queued job per (shop, kind, key).
+        Index(
+            "uq_jobs_queued",
+            "installation_id",
+            "kind",
+            "key",
+            unique=True,
+            sqlite_where=text("state = 'queued'"),
+            postgresql_where=text("state = 'queued'"),
+        ),
+        # Serialization: never two running jobs for one (shop, key), whatever their kind.
+        Index(
+            "uq_jobs_running",
+            "installation_id",
+            "key",
+            unique=True,
+            sqlite_where=text("state = 'running'"),
+            postgresql_where=text("state = 'running'"),
+        ),
+        Index("ix_jobs_claim", "state", "run_at"),
+    )
+
+
+class ScheduleRow(Base):
+    """A periodic job's next due time; advanced by compare-and-set so it fires once per period."""
+
+    __tablename__ = "schedules"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE")
+    )
+    next_run_at: Mapped[datetime]
+    last_fired_at: Mapped[datetime | None]
+
+
+class SyncErrorRow(Base):
+    """The error log behind the dashboard's errors page: one open row per failing job target."""
+
+    __tablename__ = "sync_errors"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE")
+    )
+    job_id: Mapped[int | None] = mapped_column(BigId)
+    kind: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(20))
+    user_message: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index(
+            "uq_sync_errors_open",
+            "installation_id",
+            "kind",
+            "key",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
