@@ -53,19 +53,26 @@ def normalize_database_url(url: str) -> str:
     """Give plain `sqlite://` and `postgresql://` URLs the async driver the app uses."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise SettingsError("DATABASE_URL", "must look like sqlite+aiosqlite:///file or postgresql://...")
+        raise SettingsError(
+            "DATABASE_URL", "must look like sqlite+aiosqlite:///file or postgresql://..."
+        )
     base, _, driver = scheme.partition("+")
     if base == "sqlite":
         if driver not in ("", "aiosqlite"):
-            raise SettingsError("DATABASE_URL", f"SQLite driver {driver!r} is not async; use aiosqlite")
+            raise SettingsError(
+                "DATABASE_URL", f"SQLite driver {driver!r} is not async; use aiosqlite"
+            )
         return f"sqlite+aiosqlite://{rest}"
     if base in ("postgresql", "postgres"):
         if driver not in ("", "asyncpg", "psycopg"):
             raise SettingsError(
-                "DATABASE_URL", f"PostgreSQL driver {driver!r} is not supported; use asyncpg or psycopg"
+                "DATABASE_URL",
+                f"PostgreSQL driver {driver!r} is not supported; use asyncpg or psycopg",
             )
         return f"postgresql+{driver or 'asyncpg'}://{rest}"
-    raise SettingsError("DATABASE_URL", f"database {base!r} is not supported; use sqlite or postgresql")
+    raise SettingsError(
+        "DATABASE_URL", f"database {base!r} is not supported; use sqlite or postgresql"
+    )
 
 
 def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
@@ -113,7 +120,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and validate settings; raise SettingsError naming the first bad variable."""
     secret_key = env.get("SECRET_KEY", "")
     if not secret_key:
-        raise SettingsError("SECRET_KEY", "is required: it encrypts the shop tokens stored by the app")
+        raise SettingsError(
+            "SECRET_KEY", "is required: it encrypts the shop tokens stored by the app"
+        )
     if len(secret_key) < MIN_SECRET_KEY_LENGTH:
         raise SettingsError(
             "SECRET_KEY", f"must be at least {MIN_SECRET_KEY_LENGTH} characters long"
@@ -122,7 +131,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     try:
         allowed = re.compile(pattern)
     except re.error as exc:
-        raise SettingsError("ALLOWED_SALEOR_URLS", f"is not a valid regular expression ({exc})") from None
+        raise SettingsError(
+            "ALLOWED_SALEOR_URLS", f"is not a valid regular expression ({exc})"
+        ) from None
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError("LOG_LEVEL", "must be one of DEBUG, INFO, WARNING, ERROR")
@@ -144,5 +155,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         job_max_attempts=_integer(env, "JOB_MAX_ATTEMPTS", 8, minimum=1),
         job_backoff_base_seconds=_number(env, "JOB_BACKOFF_BASE_SECONDS", 5.0, minimum=0),
         job_backoff_max_seconds=_number(env, "JOB_BACKOFF_MAX_SECONDS", 3600.0, minimum=0),
-        jwks_refetch_interval_seconds=_number(env, "JWKS_REFETCH_INTERVAL_SECONDS", 10.0, minimum=0),
+        jwks_refetch_interval_seconds=_number(
+            env, "JWKS_REFETCH_INTERVAL_SECONDS", 10.0, minimum=0
+        ),
     )

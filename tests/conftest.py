@@ -20,7 +20,7 @@ TEST_SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
-    """Base URL (without database) of PostgreSQL: TEST_POSTGRES_URL, or a private cluster started here."""
+    """PostgreSQL base URL (no database): TEST_POSTGRES_URL, or a private cluster started here."""
     given = os.environ.get("TEST_POSTGRES_URL")
     if given:
         yield given.rsplit("/", 1)[0]

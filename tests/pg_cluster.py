@@ -1,4 +1,4 @@
-"""A private PostgreSQL 15 cluster for the test session (started as the `postgres` user when run as root)."""
+"""A private PostgreSQL 15 cluster for the tests (run as the `postgres` user under root)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,16 @@ class PgCluster:
 
     def stop(self) -> None:
         subprocess.run(
-            _as_cluster_owner([str(PG_BIN / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "immediate", "stop"]),
+            _as_cluster_owner(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(self.directory / "data"),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ]
+            ),
             check=False,
             capture_output=True,
         )
@@ -50,22 +59,46 @@ class PgCluster:
 def start_cluster() -> PgCluster:
     """initdb + pg_ctl start on a free loopback port; trust auth, fsync off (test data only)."""
     if not (PG_BIN / "initdb").exists():
-        raise RuntimeError(f"PostgreSQL binaries not found in {PG_BIN}; install postgresql-15 or set PG_BIN")
+        raise RuntimeError(
+            f"PostgreSQL binaries not found in {PG_BIN}; install postgresql-15 or set PG_BIN"
+        )
     directory = Path(tempfile.mkdtemp(prefix="saleor-bexio-pg-"))
     os.chmod(directory, 0o777)
     data = directory / "data"
     port = _free_port()
     subprocess.run(
         _as_cluster_owner(
-            [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
         ),
         check=True,
         capture_output=True,
     )
-    options = f"-p {port} -k {directory} -h 127.0.0.1 -F -c max_connections=200 -c synchronous_commit=off"
+    options = (
+        f"-p {port} -k {directory} -h 127.0.0.1 -F -c max_connections=200 -c synchronous_commit=off"
+    )
     subprocess.run(
         _as_cluster_owner(
-            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(directory / "log"), "-w", "start"]
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(directory / "log"),
+                "-w",
+                "start",
+            ]
         ),
         check=True,
         capture_output=True,

@@ -12,7 +12,7 @@ from saleor_bexio_app.ids import InstallationId, JobId
 
 
 class JobKind(StrEnum):
-    """Every kind of durable work. Handlers are registered per kind (see worker.HandlerRegistry)."""
+    """Every kind of durable work; handlers are registered per kind."""
 
     APP_INSTALLED = "app_installed"
     APP_UNINSTALLED = "app_uninstalled"
@@ -23,7 +23,7 @@ class JobKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A claimed job. `key` names the object the job is about; jobs sharing a key never run at once."""
+    """A claimed job; jobs sharing a `key` (the object they are about) never run at once."""
 
     id: JobId
     installation_id: InstallationId

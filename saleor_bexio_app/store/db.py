@@ -12,7 +12,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, a busy timeout and foreign keys so several processes can share it."""
+    """An async engine; SQLite gets WAL, a busy timeout and foreign keys for shared use."""
     if database_url.startswith("sqlite"):
         engine = create_async_engine(
             database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs

@@ -1,4 +1,4 @@
-"""Encryption of secrets at rest (Saleor app token, bexio tokens) with a key derived from SECRET_KEY."""
+"""Secrets at rest (Saleor app token, bexio tokens), encrypted with a key from SECRET_KEY."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -53,7 +53,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: dict[Any, Any] = {datetime: UtcDateTime, dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime, dict[str, Any]: JSON}
 
 
 class InstallationRow(Base):
@@ -88,9 +88,7 @@ class JobRow(Base):
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    installation_id: Mapped[int] = mapped_column(
-        ForeignKey("installations.id", ondelete="CASCADE")
-    )
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(60))
     key: Mapped[str] = mapped_column(String(300))
     state: Mapped[str] = mapped_column(String(10), default="queued")
@@ -135,9 +133,7 @@ class ScheduleRow(Base):
     __tablename__ = "schedules"
 
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    installation_id: Mapped[int] = mapped_column(
-        ForeignKey("installations.id", ondelete="CASCADE")
-    )
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
     next_run_at: Mapped[datetime]
     last_fired_at: Mapped[datetime | None]
 
@@ -148,9 +144,7 @@ class SyncErrorRow(Base):
     __tablename__ = "sync_errors"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    installation_id: Mapped[int] = mapped_column(
-        ForeignKey("installations.id", ondelete="CASCADE")
-    )
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
     job_id: Mapped[int | None] = mapped_column(BigId)
     kind: Mapped[str] = mapped_column(String(60))
     key: Mapped[str] = mapped_column(String(300))

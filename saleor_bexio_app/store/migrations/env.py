@@ -1,4 +1,4 @@
-"""Alembic environment: runs the same migrations on SQLite and PostgreSQL through the async engine."""
+"""Alembic environment: the same migrations on SQLite and PostgreSQL, via the async engine."""
 
 from __future__ import annotations
 

@@ -1,0 +1,3 @@
+from saleor_bexio_app.cli import main
+
+main()

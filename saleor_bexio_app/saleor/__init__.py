@@ -1,0 +1,1 @@
+"""Saleor edge: manifest, install, webhook signatures, dashboard tokens, GraphQL client."""

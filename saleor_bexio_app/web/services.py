@@ -1,0 +1,85 @@
+"""What the routes and the embedded worker share: engine, repos, outgoing clients, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from saleor_bexio_app.errors import AppError
+from saleor_bexio_app.ids import SaleorApiUrl
+from saleor_bexio_app.jobs.flows import InstallFlows
+from saleor_bexio_app.jobs.model import JobKind
+from saleor_bexio_app.jobs.worker import HandlerRegistry
+from saleor_bexio_app.saleor.client import SaleorClient
+from saleor_bexio_app.saleor.jwks import Jwks, JwksFetcher, JwksRefresher, make_jwks_fetcher
+from saleor_bexio_app.settings import Settings
+from saleor_bexio_app.store.db import create_engine, session_factory
+from saleor_bexio_app.store.repos import Installation, InstallationRepo
+from saleor_bexio_app.store.secrets import SecretBox
+from saleor_bexio_app.store.tables import utcnow
+
+
+@dataclass
+class Deps:
+    """Seams for tests and the sandbox: an engine, the transport for calls to Saleor, a clock."""
+
+    engine: AsyncEngine | None = None
+    saleor_transport: httpx.AsyncBaseTransport | None = None
+    clock: Callable[[], datetime] = field(default=utcnow)
+    start_worker: bool | None = None
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    installations: InstallationRepo
+    fetch_jwks: JwksFetcher
+    jwks: JwksRefresher
+    clock: Callable[[], datetime]
+    saleor_transport: httpx.AsyncBaseTransport | None
+    owns_engine: bool
+
+    def saleor(self, api_url: SaleorApiUrl, token: str) -> SaleorClient:
+        return SaleorClient(api_url, token, transport=self.saleor_transport)
+
+    async def refreshed_jwks(self, installation: Installation, *, since: float) -> Jwks | None:
+        """The shop's JWKS fetched after `since` and stored; None if unavailable or unchanged."""
+        try:
+            fresh = await self.jwks.refresh(installation.saleor_api_url, since=since)
+        except AppError:
+            return None
+        if fresh is None or fresh == installation.jwks:
+            return None
+        async with self.sessions.begin() as session:
+            await self.installations.set_jwks(session, installation.id, fresh, self.clock())
+        return fresh
+
+    def handlers(self) -> HandlerRegistry:
+        """Every job handler this deployment knows, by kind."""
+        registry = HandlerRegistry()
+        install = InstallFlows(self.sessions, self.installations, self.saleor, self.clock)
+        registry.register(JobKind.APP_INSTALLED, install.app_installed)
+        registry.register(JobKind.APP_UNINSTALLED, install.app_uninstalled)
+        return registry
+
+
+def build_services(settings: Settings, deps: Deps) -> Services:
+    engine = deps.engine or create_engine(settings.database_url)
+    fetch_jwks = make_jwks_fetcher(deps.saleor_transport)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        installations=InstallationRepo(SecretBox(settings.secret_key)),
+        fetch_jwks=fetch_jwks,
+        jwks=JwksRefresher(fetch_jwks, min_interval=settings.jwks_refetch_interval_seconds),
+        clock=deps.clock,
+        saleor_transport=deps.saleor_transport,
+        owns_engine=deps.engine is None,
+    )

@@ -1,0 +1,115 @@
+"""A running app wired to Saleor doubles over a fake network, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from saleor_bexio_app.settings import Settings, load_settings
+from saleor_bexio_app.store.tables import InstallationRow, JobRow
+from saleor_bexio_app.web.app import create_app, make_worker
+from saleor_bexio_app.web.services import Deps, Services
+from tests.conftest import TEST_SECRET_KEY
+from tests.fakes.network import FakeNetwork
+
+SHOP_A = "http://shop-a.test/graphql/"
+SHOP_B = "http://shop-b.test/graphql/"
+
+
+@dataclass
+class Harness:
+    app: Starlette
+    client: httpx.AsyncClient
+    network: FakeNetwork
+    engine: AsyncEngine
+    settings: Settings
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.app.state.services
+        return services
+
+    def add_saleor(self, api_url: str) -> SaleorDouble:
+        double = SaleorDouble(api_url)
+        self.network.add_host(httpx.URL(api_url).netloc.decode("ascii"), double.app)
+        return double
+
+    async def register(
+        self, api_url: str, body: Any, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        sent = {"Saleor-Api-Url": api_url, "Saleor-Schema-Version": "3.24", **(headers or {})}
+        return await self.client.post("/api/register", json=body, headers=sent)
+
+    async def install(self, double: SaleorDouble) -> InstalledApp:
+        installed = double.install_app()
+        response = await self.register(double.api_url, {"auth_token": installed.token})
+        assert response.status_code == 200, response.text
+        return installed
+
+    async def deliver(
+        self,
+        double: SaleorDouble,
+        event: str,
+        payload: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> httpx.Response:
+        sent_headers, sent_body = double.webhook(event, payload)
+        merged = {**sent_headers, **(headers or {})}
+        merged = {k: v for k, v in merged.items() if v != ""}
+        slug = event.lower().replace("_", "-")
+        return await self.client.post(
+            f"/api/webhooks/{slug}", content=body if body is not None else sent_body, headers=merged
+        )
+
+    async def jobs(self) -> list[JobRow]:
+        async with self.services.sessions() as session:
+            return list((await session.scalars(select(JobRow).order_by(JobRow.id))).all())
+
+    async def installations(self) -> list[InstallationRow]:
+        async with self.services.sessions() as session:
+            rows = await session.scalars(select(InstallationRow).order_by(InstallationRow.id))
+            return list(rows.all())
+
+    async def run_jobs(self) -> int:
+        return await make_worker(self.services).run_once()
+
+
+def order_payload(app: InstalledApp, order_id: str = "T3JkZXI6MQ==") -> dict[str, Any]:
+    return {
+        "__typename": "OrderCreated",
+        "issuedAt": "2026-11-23T19:21:10.379443+00:00",
+        "version": "3.24.0-a.0",
+        "recipient": {"id": app.id},
+        "order": {"id": order_id, "number": "21", "status": "UNFULFILLED"},
+    }
+
+
+@pytest.fixture
+async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
+    settings = load_settings(
+        {
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "APP_URL": "http://app.test",
+            "ALLOWED_SALEOR_URLS": r"^http://shop-[a-z]\.test/graphql/$",
+            "JWKS_REFETCH_INTERVAL_SECONDS": "0",
+        }
+    )
+    network = FakeNetwork()
+    app = create_app(settings, Deps(engine=engine, saleor_transport=network, start_worker=False))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://app.test"
+        ) as client,
+    ):
+        yield Harness(app, client, network, engine, settings)
