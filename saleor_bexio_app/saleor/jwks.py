@@ -66,16 +66,16 @@ class JwksRefresher:
         self._locks: dict[str, asyncio.Lock] = {}
         self._fetched: dict[str, tuple[float, Jwks]] = {}
 
-    async def refresh(self, api_url: SaleorApiUrl, *, since: float) -> Jwks | None:
-        """A JWKS fetched after `since` (monotonic), fetching it if allowed; None if throttled."""
+    async def refresh(self, api_url: SaleorApiUrl, *, since: float) -> Jwks:
+        """The shop's newest JWKS: fetched now, or the cached one if fetched after `since` or
+        within the interval (one fetch per shop per interval, however many callers wait)."""
         lock = self._locks.setdefault(api_url, asyncio.Lock())
         async with lock:
             last = self._fetched.get(api_url)
-            if last is not None and last[0] >= since:
+            if last is not None and (
+                last[0] >= since or self._monotonic() - last[0] < self._min_interval
+            ):
                 return last[1]
-            now = self._monotonic()
-            if last is not None and now - last[0] < self._min_interval:
-                return None
             jwks = await self._fetch(api_url)
             self._fetched[api_url] = (self._monotonic(), jwks)
             return jwks

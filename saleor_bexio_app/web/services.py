@@ -54,7 +54,7 @@ class Services:
             fresh = await self.jwks.refresh(installation.saleor_api_url, since=since)
         except AppError:
             return None
-        if fresh is None or fresh == installation.jwks:
+        if fresh == installation.jwks:
             return None
         async with self.sessions.begin() as session:
             await self.installations.set_jwks(session, installation.id, fresh, self.clock())

@@ -101,7 +101,6 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
             "SECRET_KEY": TEST_SECRET_KEY,
             "APP_URL": "http://app.test",
             "ALLOWED_SALEOR_URLS": r"^http://shop-[a-z]\.test/graphql/$",
-            "JWKS_REFETCH_INTERVAL_SECONDS": "0",
         }
     )
     network = FakeNetwork()
