@@ -179,3 +179,14 @@ async def test_manifest_is_served_with_app_url(harness: Harness) -> None:
         for hook in manifest["webhooks"]
     )
     assert isinstance(httpx.URL(manifest["appUrl"]), httpx.URL)
+
+
+async def test_pages_the_manifest_links_to_are_served(harness: Harness) -> None:
+    manifest = (await harness.client.get("/api/manifest")).json()
+    for key in ("homepageUrl", "supportUrl", "dataPrivacyUrl"):
+        path = httpx.URL(manifest[key]).path
+        response = await harness.client.get(path)
+        assert response.status_code == 200, key
+        assert response.headers["content-type"].startswith("text/html")
+    home = await harness.client.get("/")
+    assert "http://app.test/api/manifest" in home.text
