@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
+from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
 from saleor_bexio_app.settings import Settings, load_settings
 from saleor_bexio_app.store.tables import InstallationRow, JobRow
 from saleor_bexio_app.web.app import create_app, make_worker
