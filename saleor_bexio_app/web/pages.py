@@ -29,13 +29,13 @@ retried.</p>
 <p>For anything else, contact the operator of this installation at <code>{host}</code> and
 mention your Saleor address. Never send passwords or tokens.</p>"""
 
-_PRIVACY = """<p>The app stores, per shop: the Saleor address and app id, the app token Saleor
-issued and the bexio connection tokens (both encrypted), the shop's settings, the links between
-Saleor objects and bexio documents (ids only), pending work (which object changed) and an error log with
-merchant-readable reasons. It does not keep copies of customers, orders or products: it reads them
-from Saleor when it needs them and sends them to bexio.</p>
-<p>Uninstalling the app in Saleor disables the shop at once, deletes its tokens and drops its
-pending work.</p>"""
+_PRIVACY = """<p>The app stores, per shop: the Saleor address and app id, the app token
+Saleor issued and the bexio connection tokens (both encrypted), the shop's settings, the links
+between Saleor objects and bexio documents (ids only), pending work (which object changed) and an
+error log with merchant-readable reasons. It does not keep copies of customers, orders or
+products: it reads them from Saleor when it needs them and sends them to bexio.</p>
+<p>Uninstalling the app in Saleor disables the shop at once, deletes its tokens and drops
+its pending work.</p>"""
 
 
 def _render(title: str, body: str) -> HTMLResponse:
