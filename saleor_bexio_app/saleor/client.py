@@ -70,9 +70,15 @@ class SaleorClient:
     async def _execute(
         self, request: GraphQLRequest, variables: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        statuses: list[int] = []
+
+        async def _record_status(response: httpx.Response) -> None:
+            statuses.append(response.status_code)
+
         kwargs: dict[str, Any] = {
             "headers": {"Authorization": f"Bearer {self._token}"},
             "timeout": self._timeout,
+            "event_hooks": {"response": [_record_status]},
         }
         if self._transport is not None:
             kwargs["transport"] = self._transport
@@ -80,11 +86,19 @@ class SaleorClient:
         client = Client(transport=transport, schema=saleor_schema())
         try:
             async with client as session:
-                result: dict[str, Any] = await session.execute(  # type: ignore[assignment]
+                result: dict[str, Any] = await session.execute(
                     GraphQLRequest(request, variable_values=variables)
                 )
                 return result
         except TransportQueryError as exc:
+            # gql reads a GraphQL error body even from a 4xx/5xx answer; the status decides.
+            status = statuses[-1] if statuses else 200
+            if status >= 500:
+                raise TransientError(
+                    "Saleor is not answering right now.", detail=f"HTTP {status}"
+                ) from exc
+            if status in (401, 403):
+                raise AuthError("Saleor refused the app token.", detail=f"HTTP {status}") from exc
             raise _query_error(exc) from exc
         except TransportServerError as exc:
             if exc.code in (401, 403):
