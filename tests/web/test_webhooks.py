@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+from sqlalchemy import text
+
 from saleor_bexio_app.jobs.model import JobKind
 from tests.web.conftest import SHOP_A, SHOP_B, Harness, order_payload
 
@@ -160,3 +162,15 @@ async def test_twenty_concurrent_deliveries_during_rotation_fetch_jwks_once(
     assert [r.status_code for r in responses] == [200] * 20
     assert double.jwks_fetches == fetched_at_install + 1
     assert len(await harness.jobs()) == 20
+
+
+async def test_delivery_that_cannot_be_stored_gets_a_5xx_so_saleor_retries(
+    harness: Harness,
+) -> None:
+    double = harness.add_saleor(SHOP_A)
+    app = await harness.install(double)
+    await harness.run_jobs()
+    async with harness.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE jobs"))
+    response = await harness.deliver(double, "ORDER_CREATED", order_payload(app))
+    assert response.status_code == 503
