@@ -83,7 +83,7 @@ async def _work(settings: Settings) -> None:
         await upgrade(services.engine)
         await make_worker(services).run(stop)
     finally:
-        await services.engine.dispose()
+        await services.close()
 
 
 def main(argv: list[str] | None = None) -> None:

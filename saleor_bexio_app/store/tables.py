@@ -169,5 +169,44 @@ class SyncErrorRow(Base):
     )
 
 
+class BexioConnectionRow(Base):
+    """A shop's bexio connection: tokens encrypted; the row is also the refresh lock (lease)."""
+
+    __tablename__ = "bexio_connections"
+
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    access_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    refresh_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    access_expires_at: Mapped[datetime | None]
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    refreshing_by: Mapped[str | None] = mapped_column(String(100))
+    refreshing_until: Mapped[datetime | None]
+    company_id: Mapped[str] = mapped_column(String(100), default="")
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    user_name: Mapped[str] = mapped_column(String(200), default="")
+    broken_reason: Mapped[str | None] = mapped_column(Text)
+    connected_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class OAuthStateRow(Base):
+    """A pending bexio login: single use, short-lived, the only source of the shop's identity."""
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE")
+    )
+    code_verifier_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from saleor_bexio_app.jobs.worker import Worker
 from saleor_bexio_app.settings import Settings
 from saleor_bexio_app.store.migrate import upgrade
+from saleor_bexio_app.web.connect import connect_routes
 from saleor_bexio_app.web.pages import page_routes
 from saleor_bexio_app.web.routes import api_routes
 from saleor_bexio_app.web.services import Deps, Services, build_services
@@ -55,9 +56,11 @@ def create_app(settings: Settings, deps: Deps | None = None) -> Starlette:
             stop.set()
             if worker_task is not None:
                 await worker_task
-            if services.owns_engine:
-                await services.engine.dispose()
+            await services.close()
 
-    app = Starlette(routes=[*api_routes(), *page_routes(), *dashboard_routes()], lifespan=lifespan)
+    app = Starlette(
+        routes=[*api_routes(), *connect_routes(), *page_routes(), *dashboard_routes()],
+        lifespan=lifespan,
+    )
     app.state.services = services
     return app

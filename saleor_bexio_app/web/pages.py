@@ -38,23 +38,23 @@ products: it reads them from Saleor when it needs them and sends them to bexio.<
 its pending work.</p>"""
 
 
-def _render(title: str, body: str) -> HTMLResponse:
+def render_page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(title=escape(title), body=body))
 
 
 async def home(request: Request) -> HTMLResponse:
     services: Services = request.app.state.services
     manifest = escape(f"{services.settings.app_url}/api/manifest")
-    return _render("bexio for Saleor", _HOME.format(manifest=manifest))
+    return render_page("bexio for Saleor", _HOME.format(manifest=manifest))
 
 
 async def support(request: Request) -> HTMLResponse:
     services: Services = request.app.state.services
-    return _render("Support", _SUPPORT.format(host=escape(services.settings.app_url)))
+    return render_page("Support", _SUPPORT.format(host=escape(services.settings.app_url)))
 
 
 async def privacy(request: Request) -> HTMLResponse:
-    return _render("Data privacy", _PRIVACY)
+    return render_page("Data privacy", _PRIVACY)
 
 
 def page_routes() -> list[BaseRoute]:

@@ -9,18 +9,23 @@ from datetime import datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from saleor_bexio_app.bexio.oauth import BexioOAuth
+from saleor_bexio_app.bexio.tokens import ConnectionTokens
 from saleor_bexio_app.errors import AppError
-from saleor_bexio_app.ids import SaleorApiUrl
+from saleor_bexio_app.ids import InstallationId, SaleorApiUrl
 from saleor_bexio_app.jobs.flows import InstallFlows
 from saleor_bexio_app.jobs.model import JobKind
 from saleor_bexio_app.jobs.worker import HandlerRegistry
 from saleor_bexio_app.saleor.client import SaleorClient
 from saleor_bexio_app.saleor.jwks import Jwks, JwksFetcher, JwksRefresher, make_jwks_fetcher
 from saleor_bexio_app.settings import Settings
+from saleor_bexio_app.store.connections import ConnectionRepo
 from saleor_bexio_app.store.db import create_engine, session_factory
 from saleor_bexio_app.store.repos import Installation, InstallationRepo
 from saleor_bexio_app.store.secrets import SecretBox
 from saleor_bexio_app.store.tables import utcnow
+
+BEXIO_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
 @dataclass
@@ -29,6 +34,7 @@ class Deps:
 
     engine: AsyncEngine | None = None
     saleor_transport: httpx.AsyncBaseTransport | None = None
+    bexio_transport: httpx.AsyncBaseTransport | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
     start_worker: bool | None = None
 
@@ -39,11 +45,25 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     installations: InstallationRepo
+    connections: ConnectionRepo
+    bexio_http: httpx.AsyncClient
+    oauth: BexioOAuth
     fetch_jwks: JwksFetcher
     jwks: JwksRefresher
     clock: Callable[[], datetime]
     saleor_transport: httpx.AsyncBaseTransport | None
     owns_engine: bool
+
+    async def close(self) -> None:
+        await self.bexio_http.aclose()
+        if self.owns_engine:
+            await self.engine.dispose()
+
+    def bexio_tokens(self, installation_id: InstallationId) -> ConnectionTokens:
+        """Access tokens of one shop's bexio connection (shared refresh across processes)."""
+        return ConnectionTokens(
+            self.sessions, self.connections, self.oauth, installation_id, clock=self.clock
+        )
 
     def saleor(self, api_url: SaleorApiUrl, token: str) -> SaleorClient:
         return SaleorClient(api_url, token, transport=self.saleor_transport)
@@ -72,11 +92,22 @@ class Services:
 def build_services(settings: Settings, deps: Deps) -> Services:
     engine = deps.engine or create_engine(settings.database_url)
     fetch_jwks = make_jwks_fetcher(deps.saleor_transport)
+    box = SecretBox(settings.secret_key)
+    bexio_http = httpx.AsyncClient(transport=deps.bexio_transport, timeout=BEXIO_TIMEOUT)
     return Services(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
-        installations=InstallationRepo(SecretBox(settings.secret_key)),
+        installations=InstallationRepo(box),
+        connections=ConnectionRepo(box),
+        bexio_http=bexio_http,
+        oauth=BexioOAuth(
+            bexio_http,
+            auth_url=settings.bexio_auth_url,
+            client_id=settings.bexio_client_id,
+            client_secret=settings.bexio_client_secret,
+            redirect_uri=f"{settings.app_url}/bexio/oauth/callback",
+        ),
         fetch_jwks=fetch_jwks,
         jwks=JwksRefresher(fetch_jwks, min_interval=settings.jwks_refetch_interval_seconds),
         clock=deps.clock,
