@@ -9,9 +9,11 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from saleor_bexio_app.bexio.oauth import BexioOAuth
 from saleor_bexio_app.ids import InstallationId, SaleorApiUrl
 from saleor_bexio_app.jobs.model import Job
 from saleor_bexio_app.saleor.client import SaleorClient
+from saleor_bexio_app.store.connections import ConnectionRepo
 from saleor_bexio_app.store.repos import InstallationRepo
 from saleor_bexio_app.store.tables import JobRow, SyncErrorRow
 
@@ -27,11 +29,15 @@ class InstallFlows:
         self,
         sessions: async_sessionmaker[AsyncSession],
         installations: InstallationRepo,
+        connections: ConnectionRepo,
+        oauth: BexioOAuth,
         saleor: SaleorFactory,
         clock: Callable[[], datetime],
     ) -> None:
         self._sessions = sessions
         self._installations = installations
+        self._connections = connections
+        self._oauth = oauth
         self._saleor = saleor
         self._clock = clock
 
@@ -53,12 +59,17 @@ class InstallFlows:
             )
 
     async def app_uninstalled(self, job: Job) -> None:
-        """Drop the uninstalled shop's pending work and close its error log."""
+        """Drop the uninstalled shop's pending work and its bexio tokens (revoked at bexio)."""
         async with self._sessions.begin() as session:
             installation = await self._installations.get(session, job.installation_id)
             if installation is None or installation.active:
                 return  # reinstalled meanwhile: keep everything
             await _drop_pending_work(session, job.installation_id, keep=job)
+            refresh_token = await self._connections.disconnect(
+                session, job.installation_id, self._clock()
+            )
+        if refresh_token:
+            await self._oauth.revoke(refresh_token)
         log.info("installation %s uninstalled; pending work dropped", job.installation_id)
 
 

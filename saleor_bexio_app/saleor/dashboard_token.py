@@ -67,13 +67,26 @@ def verify_dashboard_token(
             algorithms=["RS256"],
             issuer=saleor_api_url,
             leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "iss", "app"], "verify_aud": False},
+            # Time claims are checked below against the app's clock, not PyJWT's wall clock.
+            options={
+                "require": ["exp", "iss", "app"],
+                "verify_aud": False,
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
     except jwt.PyJWTError as exc:
         raise TokenError(f"token refused: {type(exc).__name__}") from None
-    # PyJWT checks exp against the wall clock; check it again against the injected clock.
-    if float(claims["exp"]) + LEEWAY_SECONDS < now.timestamp():
+    try:
+        expires = float(claims["exp"])
+        not_before = float(claims.get("nbf", 0))
+    except (TypeError, ValueError):
+        raise TokenError("token has unreadable time claims") from None
+    if expires + LEEWAY_SECONDS < now.timestamp():
         raise TokenError("token expired")
+    if not_before - LEEWAY_SECONDS > now.timestamp():
+        raise TokenError("token not valid yet")
     if claims.get("type") != "thirdparty" or claims.get("owner", "saleor") != "saleor":
         raise TokenError("token is not a dashboard app token")
     if claims.get("app") != app_id:

@@ -83,7 +83,14 @@ class Services:
     def handlers(self) -> HandlerRegistry:
         """Every job handler this deployment knows, by kind."""
         registry = HandlerRegistry()
-        install = InstallFlows(self.sessions, self.installations, self.saleor, self.clock)
+        install = InstallFlows(
+            self.sessions,
+            self.installations,
+            self.connections,
+            self.oauth,
+            self.saleor,
+            self.clock,
+        )
         registry.register(JobKind.APP_INSTALLED, install.app_installed)
         registry.register(JobKind.APP_UNINSTALLED, install.app_uninstalled)
         return registry

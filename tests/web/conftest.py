@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -20,8 +21,25 @@ from saleor_bexio_app.web.services import Deps, Services
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.network import FakeNetwork
 
+if TYPE_CHECKING:
+    from saleor_bexio_app.sandbox.bexio import BexioEmulator
+
+BEXIO = "http://bexio.test"
 SHOP_A = "http://shop-a.test/graphql/"
 SHOP_B = "http://shop-b.test/graphql/"
+
+
+class OffsetClock:
+    """The real time plus an offset that tests move forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
 
 
 @dataclass
@@ -31,6 +49,7 @@ class Harness:
     network: FakeNetwork
     engine: AsyncEngine
     settings: Settings
+    clock: OffsetClock
 
     @property
     def services(self) -> Services:
@@ -41,6 +60,26 @@ class Harness:
         double = SaleorDouble(api_url)
         self.network.add_host(httpx.URL(api_url).netloc.decode("ascii"), double.app)
         return double
+
+    def add_bexio(self, **options: Any) -> BexioEmulator:
+        from saleor_bexio_app.sandbox.bexio import BexioEmulator
+
+        emulator = BexioEmulator(
+            client_id=self.settings.bexio_client_id,
+            client_secret=self.settings.bexio_client_secret,
+            **options,
+        )
+        self.network.add_host(httpx.URL(BEXIO).netloc.decode("ascii"), emulator.app)
+        return emulator
+
+    def dashboard_headers(
+        self, double: SaleorDouble, app: InstalledApp, permissions: list[str] | None = None
+    ) -> dict[str, str]:
+        granted = permissions or ["MANAGE_ORDERS", "MANAGE_USERS", "MANAGE_PRODUCTS", "MANAGE_APPS"]
+        token = double.dashboard_token(
+            app.id, permissions=granted, user_permissions=granted, now=self.clock()
+        )
+        return {"Authorization-Bearer": token, "Saleor-Api-Url": double.api_url}
 
     async def register(
         self, api_url: str, body: Any, headers: Mapping[str, str] | None = None
@@ -101,14 +140,26 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
             "SECRET_KEY": TEST_SECRET_KEY,
             "APP_URL": "http://app.test",
             "ALLOWED_SALEOR_URLS": r"^http://shop-[a-z]\.test/graphql/$",
+            "BEXIO_CLIENT_ID": "sandbox-client",
+            "BEXIO_CLIENT_SECRET": "sandbox-secret",
+            "BEXIO_API_URL": BEXIO,
+            "BEXIO_AUTH_URL": f"{BEXIO}/realms/bexio/protocol/openid-connect",
         }
     )
     network = FakeNetwork()
-    app = create_app(settings, Deps(engine=engine, saleor_transport=network, start_worker=False))
+    clock = OffsetClock()
+    deps = Deps(
+        engine=engine,
+        saleor_transport=network,
+        bexio_transport=network,
+        clock=clock,
+        start_worker=False,
+    )
+    app = create_app(settings, deps)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://app.test"
         ) as client,
     ):
-        yield Harness(app, client, network, engine, settings)
+        yield Harness(app, client, network, engine, settings, clock)
