@@ -1,0 +1,228 @@
+"""What the flows need from the outside world, as Protocols the adapters satisfy structurally.
+
+`SaleorPort` and `BexioPort` are bound to one installation (the flow gets one per job), so their
+methods take no shop argument; `SyncRepo` serves every shop and takes the installation id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import IntEnum
+from typing import Protocol
+
+from saleor_bexio_app.ids import (
+    BexioArticleId,
+    BexioContactId,
+    BexioCountryId,
+    BexioCurrencyId,
+    BexioDeliveryId,
+    BexioInvoiceId,
+    BexioLanguageId,
+    BexioOrderId,
+    BexioPaymentId,
+    InstallationId,
+    SaleorId,
+)
+from saleor_bexio_app.sync.actions import BexioAction
+from saleor_bexio_app.sync.contacts import BexioContactSnapshot, ContactDraft
+from saleor_bexio_app.sync.model import Customer, Link, LinkKind, Order, ShopSettings
+from saleor_bexio_app.sync.orders import InvoiceDraft, OrderDraft, PaymentDraft, SendDraft
+from saleor_bexio_app.sync.vat import BexioTax, ShopTaxRate, TaxMapping
+
+
+class BexioInvoiceStatus(IntEnum):
+    """bexio's kb_invoice status ids (API.md "Corrections" 5)."""
+
+    DRAFT = 7
+    PENDING = 8
+    PAID = 9
+    PARTIAL = 16
+    CANCELLED = 19
+    UNPAID = 31
+
+
+@dataclass(frozen=True, slots=True)
+class BexioInvoiceState:
+    """What the flows need to know about a bexio invoice."""
+
+    id: BexioInvoiceId
+    document_nr: str
+    status: BexioInvoiceStatus
+    total: Decimal
+    api_reference: str | None = None
+    updated_at: datetime | None = None
+
+
+class SaleorPort(Protocol):
+    """Reads from and transitions in one Saleor shop."""
+
+    async def get_order(self, order_id: SaleorId) -> Order | None:
+        """The order's current state, or None when it no longer exists."""
+        ...
+
+    async def get_customer(self, customer_id: SaleorId) -> Customer | None:
+        """The customer's current state, or None when it no longer exists."""
+        ...
+
+    async def list_tax_rates(self) -> Sequence[ShopTaxRate]:
+        """Every tax class rate per country, plus the countries' default rates."""
+        ...
+
+    async def mark_order_as_paid(self, order_id: SaleorId, reference: str) -> None:
+        """Mark the order paid (orderMarkAsPaid) with the bexio invoice as reference."""
+        ...
+
+    async def confirm_order(self, order_id: SaleorId) -> None:
+        """Confirm an unconfirmed order (orderConfirm)."""
+        ...
+
+    async def fulfill_order(self, order_id: SaleorId) -> None:
+        """Fulfil every remaining line of the order (orderFulfill)."""
+        ...
+
+    async def cancel_order(self, order_id: SaleorId) -> None:
+        """Cancel the order (orderCancel)."""
+        ...
+
+    async def add_order_note(self, order_id: SaleorId, message: str) -> None:
+        """Add a note to the order's history (orderNoteAdd)."""
+        ...
+
+
+class BexioPort(Protocol):
+    """Reads and writes in one connected bexio company; errors are `errors.py` kinds."""
+
+    async def find_contact_by_mail(self, mail: str) -> BexioContactSnapshot | None:
+        """The contact with this e-mail (lowest id when several share it), or None."""
+        ...
+
+    async def create_contact(self, draft: ContactDraft) -> BexioContactId:
+        """Create a contact and return its id."""
+        ...
+
+    async def update_contact(self, contact_id: BexioContactId, draft: ContactDraft) -> None:
+        """Overwrite the fields the app owns on a contact."""
+        ...
+
+    async def search_invoice_by_api_reference(self, reference: str) -> BexioInvoiceState | None:
+        """The invoice created for this Saleor order id (idempotent create), or None."""
+        ...
+
+    async def get_invoice(self, invoice_id: BexioInvoiceId) -> BexioInvoiceState | None:
+        """The invoice's current state, or None when it was deleted."""
+        ...
+
+    async def list_invoices_changed_since(self, since: datetime) -> Sequence[BexioInvoiceState]:
+        """Invoices whose `updated_at` is at or after `since` (for the paid/cancelled poll)."""
+        ...
+
+    async def create_order(self, draft: OrderDraft) -> BexioOrderId:
+        """Create a bexio order with its positions."""
+        ...
+
+    async def create_invoice(self, draft: InvoiceDraft) -> BexioInvoiceState:
+        """Create a draft invoice with its positions."""
+        ...
+
+    async def create_invoice_from_order(
+        self, order_id: BexioOrderId, draft: InvoiceDraft
+    ) -> BexioInvoiceState:
+        """Create the invoice from a bexio order, then set the draft's header fields on it."""
+        ...
+
+    async def issue_invoice(self, invoice_id: BexioInvoiceId) -> None:
+        """Issue a draft invoice (draft → pending)."""
+        ...
+
+    async def send_invoice(self, invoice_id: BexioInvoiceId, mail: SendDraft) -> None:
+        """Send the issued invoice by e-mail."""
+        ...
+
+    async def create_payment(
+        self, invoice_id: BexioInvoiceId, payment: PaymentDraft
+    ) -> BexioPaymentId:
+        """Record a payment on an issued invoice."""
+        ...
+
+    async def cancel_invoice(self, invoice_id: BexioInvoiceId) -> None:
+        """Cancel an issued invoice."""
+        ...
+
+    async def delete_invoice(self, invoice_id: BexioInvoiceId) -> None:
+        """Delete a draft invoice (bexio cancels only issued ones)."""
+        ...
+
+    async def create_delivery(self, order_id: BexioOrderId) -> BexioDeliveryId:
+        """Create a delivery from a bexio order and issue it."""
+        ...
+
+    async def list_taxes(self) -> Sequence[BexioTax]:
+        """Every sales tax, active and inactive."""
+        ...
+
+    async def list_currencies(self) -> Mapping[str, BexioCurrencyId]:
+        """Currency ids by ISO code."""
+        ...
+
+    async def list_countries(self) -> Mapping[str, BexioCountryId]:
+        """Country ids by ISO 3166 alpha-2 code."""
+        ...
+
+    async def list_languages(self) -> Mapping[str, BexioLanguageId]:
+        """Language ids by ISO 639-1 code."""
+        ...
+
+    async def find_articles_by_sku(self, skus: Sequence[str]) -> Mapping[str, BexioArticleId]:
+        """Article ids by `intern_code` for those SKUs that are bexio articles."""
+        ...
+
+    async def uses_automatic_numbering(self, document_class: str) -> bool:
+        """bexio's `use_automatic_enumeration` for "KbInvoice" or "KbOrder"."""
+        ...
+
+
+class SyncRepo(Protocol):
+    """Per-shop settings, links and the order-action ledger, stored by the app."""
+
+    async def shop_settings(self, shop: InstallationId) -> ShopSettings:
+        """The shop's validated settings (defaults for a new shop)."""
+        ...
+
+    async def tax_mapping(self, shop: InstallationId) -> TaxMapping:
+        """The shop's VAT mapping."""
+        ...
+
+    async def link(self, shop: InstallationId, kind: LinkKind, saleor_id: SaleorId) -> Link | None:
+        """The bexio object linked to a Saleor object, or None."""
+        ...
+
+    async def save_link(self, shop: InstallationId, link: Link) -> None:
+        """Insert or replace a link (with its new fingerprint)."""
+        ...
+
+    async def actions_done(
+        self, shop: InstallationId, order_id: SaleorId
+    ) -> frozenset[BexioAction]:
+        """The ledger: actions already done in bexio for the order."""
+        ...
+
+    async def record_action(
+        self, shop: InstallationId, order_id: SaleorId, action: BexioAction, bexio_id: int | None
+    ) -> None:
+        """Add an action to the ledger; recording it twice is a no-op."""
+        ...
+
+
+class Clock(Protocol):
+    """The current time, injectable in tests."""
+
+    def now(self) -> datetime:
+        """Now, timezone-aware UTC."""
+        ...
+
+    def today(self) -> date:
+        """Today's date in UTC."""
+        ...
