@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from saleor_bexio_app.bexio.oauth import new_pkce
-from saleor_bexio_app.errors import AppError, FailureReason
+from saleor_bexio_app.errors import AppError, AuthError, FailureReason
 from saleor_bexio_app.ids import InstallationId, JobId
 from saleor_bexio_app.jobs.queue import requeue_parked
 from saleor_bexio_app.saleor.dashboard_token import TokenError
@@ -183,17 +183,33 @@ async def oauth_callback(request: Request) -> Response:
     return render_page("bexio is connected", body)
 
 
+class _JustIssued:
+    """The access token bexio has just issued; there is nothing to refresh yet."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    async def access_token(self) -> str:
+        return self._token
+
+    async def refreshed_after(self, rejected: str) -> str:
+        raise AuthError("bexio did not accept the new connection.", detail="fresh token refused")
+
+
 async def _read_account(services: Services, access_token: str) -> ConnectedAccount:
+    """The connected company (OIDC claims + company profile) and user (`/3.0/users/me`)."""
     claims = await services.oauth.userinfo(access_token)
-    user_id = claims.get("company_user_id")
-    name = " ".join(
-        str(part) for part in (claims.get("given_name"), claims.get("family_name")) if part
-    )
+    company_id = str(claims.get("company_id") or "")
+    bexio = services.bexio(_JustIssued(access_token), company_id or "unknown")
+    user = await bexio.get_current_user()
+    profiles = await bexio.list_company_profiles()
+    company_name = profiles[0].name if profiles else str(claims.get("company_name") or "")
+    user_name = " ".join(part for part in (user.firstname, user.lastname) if part)
     return ConnectedAccount(
-        company_id=str(claims.get("company_id") or ""),
-        company_name=str(claims.get("company_name") or ""),
-        user_id=user_id if isinstance(user_id, int) else None,
-        user_name=name,
+        company_id=company_id,
+        company_name=company_name,
+        user_id=int(user.id),
+        user_name=user_name or (user.email or ""),
     )
 
 

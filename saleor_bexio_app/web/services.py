@@ -9,6 +9,8 @@ from datetime import datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from saleor_bexio_app.bexio.client import AccessTokens, BexioClient
+from saleor_bexio_app.bexio.limiter import RateLimiter
 from saleor_bexio_app.bexio.oauth import BexioOAuth
 from saleor_bexio_app.bexio.tokens import ConnectionTokens
 from saleor_bexio_app.errors import AppError
@@ -48,6 +50,7 @@ class Services:
     connections: ConnectionRepo
     bexio_http: httpx.AsyncClient
     oauth: BexioOAuth
+    limiter: RateLimiter
     fetch_jwks: JwksFetcher
     jwks: JwksRefresher
     clock: Callable[[], datetime]
@@ -63,6 +66,16 @@ class Services:
         """Access tokens of one shop's bexio connection (shared refresh across processes)."""
         return ConnectionTokens(
             self.sessions, self.connections, self.oauth, installation_id, clock=self.clock
+        )
+
+    def bexio(self, tokens: AccessTokens, company_key: str) -> BexioClient:
+        """A bexio client for one company; all clients of a company share the process's limiter."""
+        return BexioClient(
+            self.bexio_http,
+            api_url=self.settings.bexio_api_url,
+            tokens=tokens,
+            limiter=self.limiter,
+            company_key=company_key,
         )
 
     def saleor(self, api_url: SaleorApiUrl, token: str) -> SaleorClient:
@@ -115,6 +128,7 @@ def build_services(settings: Settings, deps: Deps) -> Services:
             client_secret=settings.bexio_client_secret,
             redirect_uri=f"{settings.app_url}/bexio/oauth/callback",
         ),
+        limiter=RateLimiter(),
         fetch_jwks=fetch_jwks,
         jwks=JwksRefresher(fetch_jwks, min_interval=settings.jwks_refetch_interval_seconds),
         clock=deps.clock,
