@@ -339,3 +339,19 @@ async def test_uninstall_deletes_the_bexio_tokens_and_revokes_them(harness: Harn
     assert row is not None
     assert row.access_token_encrypted is None and row.refresh_token_encrypted is None
     assert len(emulator.oauth.revoked_tokens) == 1
+
+
+async def test_client_recovers_from_a_401_with_one_refresh(harness: Harness) -> None:
+    emulator = harness.add_bexio()
+    double, app = await _installed(harness)
+    await _connect(harness, double, app)
+    [installation] = await harness.installations()
+    tokens = harness.services.bexio_tokens(InstallationId(installation.id))
+    bexio = harness.services.bexio(tokens, "company")
+    assert (await bexio.get_current_user()).id
+    # bexio invalidates the access token before its expiry time
+    emulator.expire_access_tokens()
+    user = await bexio.get_current_user()
+    assert user.id
+    assert emulator.refresh_count == 1
+    assert emulator.calls.count(("GET", "/3.0/users/me")) >= 3
