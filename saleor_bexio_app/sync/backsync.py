@@ -1,0 +1,65 @@
+"""bexio → Saleor: what a paid or cancelled bexio invoice means for the Saleor order (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from saleor_bexio_app.sync.model import BackSyncChoice, Order, OrderStatus, ShopSettings
+from saleor_bexio_app.sync.ports import BexioInvoiceState, BexioInvoiceStatus
+
+
+class BackSyncEvent(StrEnum):
+    """What bexio reported; recorded in the order's ledger so it is acted on once."""
+
+    INVOICE_PAID = "bexio_invoice_paid"
+    INVOICE_CANCELLED = "bexio_invoice_cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class BackSyncPlan:
+    """The Saleor transition to perform (or none) and the note to add to the order."""
+
+    event: BackSyncEvent
+    choice: BackSyncChoice
+    note: str
+
+
+# The order statuses a transition may start from; anything else becomes a note only.
+_ALLOWED_FROM: dict[BackSyncChoice, set[OrderStatus]] = {
+    BackSyncChoice.CONFIRM: {OrderStatus.UNCONFIRMED},
+    BackSyncChoice.FULFILL: {OrderStatus.UNFULFILLED, OrderStatus.PARTIALLY_FULFILLED},
+    BackSyncChoice.CANCEL_ORDER: {
+        OrderStatus.UNCONFIRMED,
+        OrderStatus.UNFULFILLED,
+        OrderStatus.PARTIALLY_FULFILLED,
+    },
+}
+
+
+def plan_back_sync(
+    invoice: BexioInvoiceState,
+    order: Order,
+    settings: ShopSettings,
+    done: frozenset[str],
+) -> BackSyncPlan | None:
+    """The transition for an invoice that became paid or cancelled in bexio, once per event.
+
+    A transition the order's status no longer allows (e.g. fulfil an order that is already
+    fulfilled) becomes a note only, so bexio never fights the shop.
+    """
+    if invoice.status == BexioInvoiceStatus.PAID:
+        event, choice, what = BackSyncEvent.INVOICE_PAID, settings.on_invoice_paid, "paid"
+    elif invoice.status == BexioInvoiceStatus.CANCELLED:
+        event, choice = BackSyncEvent.INVOICE_CANCELLED, settings.on_invoice_cancelled
+        what = "cancelled"
+    else:
+        return None
+    if event in done or choice == BackSyncChoice.NONE:
+        return None
+    allowed = _ALLOWED_FROM.get(choice)
+    already_paid = order.total_charged >= order.total_gross
+    if (choice == BackSyncChoice.MARK_AS_PAID and already_paid) or (allowed is not None and order.status not in allowed):
+        choice = BackSyncChoice.ADD_NOTE
+    note = f"bexio: invoice {invoice.document_nr} was {what} in bexio."
+    return BackSyncPlan(event=event, choice=choice, note=note)
