@@ -58,8 +58,9 @@ def plan_back_sync(
     if event in done or choice == BackSyncChoice.NONE:
         return None
     allowed = _ALLOWED_FROM.get(choice)
-    already_paid = order.total_charged >= order.total_gross
-    if (choice == BackSyncChoice.MARK_AS_PAID and already_paid) or (allowed is not None and order.status not in allowed):
+    already_paid = choice == BackSyncChoice.MARK_AS_PAID and order.total_charged >= order.total_gross
+    not_allowed = allowed is not None and order.status not in allowed
+    if already_paid or not_allowed:
         choice = BackSyncChoice.ADD_NOTE
     note = f"bexio: invoice {invoice.document_nr} was {what} in bexio."
     return BackSyncPlan(event=event, choice=choice, note=note)
