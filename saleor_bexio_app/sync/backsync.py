@@ -58,7 +58,8 @@ def plan_back_sync(
     if event in done or choice == BackSyncChoice.NONE:
         return None
     allowed = _ALLOWED_FROM.get(choice)
-    already_paid = choice == BackSyncChoice.MARK_AS_PAID and order.total_charged >= order.total_gross
+    paid = order.total_charged >= order.total_gross
+    already_paid = choice == BackSyncChoice.MARK_AS_PAID and paid
     not_allowed = allowed is not None and order.status not in allowed
     if already_paid or not_allowed:
         choice = BackSyncChoice.ADD_NOTE
