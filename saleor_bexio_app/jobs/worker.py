@@ -14,8 +14,10 @@ import os
 import random
 import secrets
 import socket
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -273,12 +275,21 @@ class Worker:
             now=now,
             reason=FailureReason.INTERNAL,
             user_message=INTERNAL_MESSAGE,
-            detail=_clip(f"{type(error).__name__}: {error}"),
+            detail=_where(error),
         )
 
 
 async def _call(handler: Handler, job: Job) -> None:
     await handler(job)
+
+
+def _where(error: BaseException) -> str:
+    """The exception type and where it was raised; its message may hold customer data."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return type(error).__name__
+    last = frames[-1]
+    return f"{type(error).__name__} in {Path(last.filename).name}:{last.lineno} ({last.name})"
 
 
 def _clip(detail: str) -> str:
