@@ -349,15 +349,25 @@ class BexioClient:
         return self._iterate(replace(call, params=_order({}, order_by)), BexioOrder, page_size)
 
     async def create_invoice_from_order(
-        self, order_id: BexioOrderId, positions: Sequence[BexioPositionRef] | None = None
+        self,
+        order_id: BexioOrderId,
+        positions: Sequence[BexioPositionRef] | None = None,
+        *,
+        document_nr: str | None = None,
     ) -> BexioInvoice:
-        """Invoice an order: all its positions, or only `positions` with their amounts."""
+        """Invoice an order: all its positions, or only `positions` with their amounts.
+
+        `document_nr` is required by bexio when it does not number invoices itself (API.md §e).
+        """
+        body = _positions_body(positions)
+        if document_nr is not None:
+            body = {**(body if isinstance(body, dict) else {}), "document_nr": document_nr}
         call = _Call(
             "POST",
             f"/2.0/kb_order/{int(order_id)}/invoice",
             "invoice",
             ("kb_order_edit", "kb_invoice_edit"),
-            body=_positions_body(positions),
+            body=body,
         )
         return _one(BexioInvoice, await self._send(call), call)
 
@@ -481,6 +491,13 @@ class BexioClient:
     async def revert_invoice_issue(self, invoice_id: BexioInvoiceId) -> None:
         """Turn an issued invoice back into a draft."""
         await self._action(self._invoice_action(invoice_id, "revert_issue"), "reopen")
+
+    async def delete_invoice(self, invoice_id: BexioInvoiceId) -> None:
+        """Delete a draft invoice for good (bexio refuses issued ones)."""
+        call = _Call(
+            "DELETE", f"/2.0/kb_invoice/{int(invoice_id)}", "invoice", ("kb_invoice_edit",)
+        )
+        await self._action(call, "delete")
 
     async def cancel_invoice(self, invoice_id: BexioInvoiceId) -> None:
         """Cancel an issued invoice (status 19)."""
