@@ -15,7 +15,8 @@ import secrets
 import string
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from inspect import isawaitable
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -44,6 +45,11 @@ USER_AGENT = f"Saleor/{SCHEMA_VERSION}"
 DEFAULT_API_URL = "http://saleor.test/graphql/"
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 _APP_OR_STAFF = ("AUTHENTICATED_STAFF_USER", "AUTHENTICATED_APP")
+_ORDERS = ("MANAGE_ORDERS",)
+_USERS = ("MANAGE_STAFF", "MANAGE_USERS", "MANAGE_ORDERS")
+_CENT = Decimal("0.01")
+_MAX_PAGE = 100
+_SEEDED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def global_id(type_name: str, pk: int | str) -> str:
@@ -117,6 +123,11 @@ class SaleorStore:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tax_classes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Country code -> percent: TaxClassCountryRate rows without a tax class.
+    default_tax_rates: dict[str, Decimal] = field(default_factory=dict)
+    warehouses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     _next_pk: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, type_name: str) -> str:
@@ -184,6 +195,8 @@ class SaleorDouble:
         self.store = SaleorStore()
         self.jwks_fetches = 0
         self.graphql_requests: list[GraphQLCall] = []
+        # Mutations that changed the store, in order: (mutation field, its arguments).
+        self.mutations: list[tuple[str, dict[str, Any]]] = []
         self.executions = 0
         self._key = _SigningKey()
         self._origin = f"{parts.scheme}://{parts.netloc}"
@@ -323,6 +336,296 @@ class SaleorDouble:
             headers={"kid": kid or self._key.kid},
         )
 
+    def order_webhook(
+        self, event_name: str, order_id: str, app_id: str, *, issued_at: datetime | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """A signed order event with the payload of manifest/order_*.graphql's subscription."""
+        order = self.store.orders[order_id]
+        payload = {
+            "__typename": "".join(part.capitalize() for part in event_name.split("_")),
+            "issuedAt": (issued_at or datetime.now(UTC)).isoformat(),
+            "version": self.version,
+            "recipient": {"id": app_id},
+            "order": {
+                "id": order["id"],
+                "number": order["number"],
+                "status": order["status"],
+                "updatedAt": order["updatedAt"],
+            },
+        }
+        return self.webhook(event_name, payload)
+
+    # shop data: builders store dicts shaped like Saleor's GraphQL types
+
+    def add_warehouse(self, name: str = "Zürich") -> dict[str, Any]:
+        """A warehouse that order lines can be allocated in."""
+        warehouse: dict[str, Any] = {"id": self.store.next_id("Warehouse"), "name": name}
+        self.store.warehouses[warehouse["id"]] = warehouse
+        return warehouse
+
+    def add_tax_class(
+        self,
+        name: str,
+        rates: Mapping[str, str | Decimal] | None = None,
+        *,
+        metadata: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """A tax class with its rates per country in percent (`{"CH": "8.1"}`)."""
+        tax_class: dict[str, Any] = {
+            "id": self.store.next_id("TaxClass"),
+            "name": name,
+            "metadata": [{"key": k, "value": v} for k, v in (metadata or {}).items()],
+            "rates": {country: Decimal(rate) for country, rate in (rates or {}).items()},
+        }
+        self.store.tax_classes[tax_class["id"]] = tax_class
+        return tax_class
+
+    def set_default_tax_rate(self, country_code: str, rate: str | Decimal) -> None:
+        """The country's default rate in percent (a TaxClassCountryRate without a class)."""
+        self.store.default_tax_rates[country_code] = Decimal(rate)
+
+    def add_customer(self, **fields: Any) -> dict[str, Any]:
+        """A customer (Saleor User) shaped like the `User` type; `fields` override defaults."""
+        customer: dict[str, Any] = {
+            "id": self.store.next_id("User"),
+            "email": "anna@example.ch",
+            "firstName": "Anna",
+            "lastName": "Muster",
+            "languageCode": "DE_CH",
+            "isActive": True,
+            "dateJoined": _SEEDED_AT.isoformat(),
+            "updatedAt": _SEEDED_AT.isoformat(),
+            "defaultBillingAddress": address(),
+            "defaultShippingAddress": address(),
+            **fields,
+        }
+        self.store.customers[customer["id"]] = customer
+        return customer
+
+    def order_line(
+        self,
+        product_name: str = "T-Shirt",
+        *,
+        variant_name: str = "M",
+        sku: str | None = "TS-M",
+        quantity: int = 1,
+        unit_price: str | Decimal = "29.90",
+        tax_rate: str | Decimal = "0.081",
+        prices_entered_with_tax: bool = True,
+        currency: str = "CHF",
+        unit_discount: str | Decimal = "0",
+        order_discount: str | Decimal = "0",
+        tax_class: Mapping[str, Any] | None = None,
+        warehouse_id: str | None = None,
+    ) -> dict[str, Any]:
+        """An `OrderLine` priced like Saleor, from the entered (gross or net) unit price.
+
+        `unit_discount` is a line-level discount per unit; `order_discount` is the line's share
+        of order-level discounts, both in entered prices.
+        """
+        rate = Decimal(tax_rate)
+        undiscounted = Decimal(unit_price)
+        unit_discount_amount = Decimal(unit_discount)
+        total = (undiscounted - unit_discount_amount) * quantity - Decimal(order_discount)
+        unit = _cents(total / quantity)
+        taxed = _taxed_from_entered
+        warehouse = warehouse_id or self._default_warehouse()
+        line_id = self.store.next_id("OrderLine")
+        return {
+            "id": line_id,
+            "productName": product_name,
+            "variantName": variant_name,
+            "productSku": sku,
+            "quantity": quantity,
+            "quantityFulfilled": 0,
+            "quantityToFulfill": quantity,
+            "isShippingRequired": True,
+            "taxRate": float(rate),
+            "unitPrice": taxed(unit, rate, prices_entered_with_tax, currency),
+            "totalPrice": taxed(total, rate, prices_entered_with_tax, currency),
+            "undiscountedUnitPrice": taxed(undiscounted, rate, prices_entered_with_tax, currency),
+            "undiscountedTotalPrice": taxed(
+                undiscounted * quantity, rate, prices_entered_with_tax, currency
+            ),
+            "unitDiscount": _money(unit_discount_amount, currency),
+            "unitDiscountValue": float(unit_discount_amount),
+            "taxClass": {"id": tax_class["id"], "name": tax_class["name"]} if tax_class else None,
+            "taxClassName": tax_class["name"] if tax_class else None,
+            "taxClassMetadata": list(tax_class["metadata"]) if tax_class else [],
+            "taxClassPrivateMetadata": [],
+            "allocations": [
+                {
+                    "id": self.store.next_id("Allocation"),
+                    "quantity": quantity,
+                    "warehouse": {"id": warehouse},
+                }
+            ],
+        }
+
+    def add_order(
+        self,
+        *,
+        lines: Sequence[Mapping[str, Any]] | None = None,
+        currency: str = "CHF",
+        prices_entered_with_tax: bool = True,
+        shipping_price: str | Decimal | None = "7.00",
+        shipping_tax_rate: str | Decimal = "0.081",
+        shipping_discount: str | Decimal = "0",
+        gift_cards: Sequence[tuple[str, str | Decimal]] = (),
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """An order shaped like Saleor's `Order`; `fields` override any top-level field.
+
+        Defaults: a confirmed, unpaid CHF order with two lines (2 x 29.90 at 8.1 %, 3 x 4.50
+        at 2.6 %), shipping 7.00 at 8.1 %, prices entered gross, billed to Bahnhofstrasse 12a,
+        8001 Zürich. `gift_cards` are (last 4 characters, amount used) and lower the total as
+        in Saleor's checkout.
+        """
+        gross = prices_entered_with_tax
+        if lines is None:
+            standard = self._tax_class("Standard", "8.1")
+            reduced = self._tax_class("Reduced rate", "2.6")
+            lines = [
+                self.order_line(
+                    quantity=2, tax_class=standard, prices_entered_with_tax=gross, currency=currency
+                ),
+                self.order_line(
+                    "Swiss Chocolate",
+                    variant_name="100 g",
+                    sku="CH-100",
+                    quantity=3,
+                    unit_price="4.50",
+                    tax_rate="0.026",
+                    tax_class=reduced,
+                    prices_entered_with_tax=gross,
+                    currency=currency,
+                ),
+            ]
+        order_id = self.store.next_id("Order")
+        ship_rate = Decimal(shipping_tax_rate)
+        undiscounted_shipping = Decimal(shipping_price or "0")
+        shipping = _taxed_from_entered(
+            undiscounted_shipping - Decimal(shipping_discount), ship_rate, gross, currency
+        )
+        net = sum((Decimal(str(line["totalPrice"]["net"]["amount"])) for line in lines), _ZERO)
+        gross_total = sum(
+            (Decimal(str(line["totalPrice"]["gross"]["amount"])) for line in lines), _ZERO
+        )
+        net += Decimal(str(shipping["net"]["amount"]))
+        gross_total += Decimal(str(shipping["gross"]["amount"]))
+        cards = []
+        for last_4, used in gift_cards:
+            amount = Decimal(used)
+            net -= amount
+            gross_total -= amount
+            cards.append(self._gift_card(order_id, last_4, amount, currency))
+        number = str(1000 + len(self.store.orders) + 1)
+        order: dict[str, Any] = {
+            "id": order_id,
+            "number": number,
+            "status": "UNFULFILLED",
+            "chargeStatus": "NONE",
+            "authorizeStatus": "NONE",
+            "paymentStatus": "NOT_CHARGED",
+            "isPaid": False,
+            "origin": "CHECKOUT",
+            "created": _SEEDED_AT.isoformat(),
+            "updatedAt": _SEEDED_AT.isoformat(),
+            "userEmail": "anna@example.ch",
+            "user": None,
+            "languageCode": "de-ch",
+            "languageCodeEnum": "DE_CH",
+            "taxExemption": False,
+            "voucherCode": None,
+            "displayGrossPrices": gross,
+            "channel": self._channel(currency, gross),
+            "billingAddress": address(),
+            "shippingAddress": address(),
+            "lines": [dict(line) for line in lines],
+            "shippingMethodName": "Post Economy" if shipping_price is not None else None,
+            "shippingPrice": shipping,
+            "undiscountedShippingPrice": _money(undiscounted_shipping, currency),
+            "shippingTaxRate": float(ship_rate) if shipping_price is not None else 0.0,
+            "shippingTaxClass": None,
+            "shippingTaxClassName": "Standard" if shipping_price is not None else None,
+            "shippingTaxClassMetadata": [],
+            "discounts": [],
+            "giftCards": cards,
+            "total": _taxed(net, gross_total, currency),
+            "totalCharged": _money(_ZERO, currency),
+            "totalRefunded": _money(_ZERO, currency),
+            "events": [],
+            **fields,
+        }
+        self.store.orders[order_id] = order
+        return order
+
+    def add_channel(
+        self, slug: str, *, currency: str = "CHF", prices_entered_with_tax: bool = True
+    ) -> dict[str, Any]:
+        """A channel with flat-rate taxes; its tax configuration is part of it."""
+        channel: dict[str, Any] = {
+            "id": self.store.next_id("Channel"),
+            "slug": slug,
+            "name": slug.replace("-", " ").capitalize(),
+            "currencyCode": currency,
+            "isActive": True,
+        }
+        channel["taxConfiguration"] = {
+            "id": self.store.next_id("TaxConfiguration"),
+            "chargeTaxes": True,
+            "displayGrossPrices": prices_entered_with_tax,
+            "pricesEnteredWithTax": prices_entered_with_tax,
+            "taxCalculationStrategy": "FLAT_RATES",
+            "countries": [],
+            "metadata": [],
+            "privateMetadata": [],
+        }
+        self.store.channels[slug] = channel
+        return channel
+
+    def _channel(self, currency: str, gross: bool) -> dict[str, Any]:
+        # The default CHF gross channel, or one channel per other currency and price entry.
+        slug = "default-channel"
+        if (currency, gross) != ("CHF", True):
+            slug = f"channel-{currency.lower()}-{'gross' if gross else 'net'}"
+        channel = self.store.channels.get(slug)
+        if channel is None:
+            channel = self.add_channel(slug, currency=currency, prices_entered_with_tax=gross)
+        return channel
+
+    def _default_warehouse(self) -> str:
+        if not self.store.warehouses:
+            self.add_warehouse()
+        return next(iter(self.store.warehouses))
+
+    def _tax_class(self, name: str, ch_rate: str) -> dict[str, Any]:
+        for tax_class in self.store.tax_classes.values():
+            if tax_class["name"] == name:
+                return tax_class
+        return self.add_tax_class(name, {"CH": ch_rate})
+
+    def _gift_card(
+        self, order_id: str, last_4: str, used: Decimal, currency: str
+    ) -> dict[str, Any]:
+        initial = max(used, Decimal(50))
+        return {
+            "id": self.store.next_id("GiftCard"),
+            "last4CodeChars": last_4,
+            "stored_events": [
+                {
+                    "id": self.store.next_id("GiftCardEvent"),
+                    "type": "USED_IN_ORDER",
+                    "orderId": order_id,
+                    "date": _SEEDED_AT.isoformat(),
+                    "balance": {
+                        "currentBalance": _money(initial - used, currency),
+                        "oldCurrentBalance": _money(initial, currency),
+                    },
+                }
+            ],
+        }
+
     # HTTP
 
     async def _jwks(self, request: Request) -> Response:
@@ -374,7 +677,20 @@ class SaleorDouble:
     # and calls callables with (info, **args), so nested objects are plain dicts.
 
     def _root(self) -> dict[str, Any]:
-        return {"app": self._resolve_app, "shop": self._resolve_shop}
+        return {
+            "app": self._resolve_app,
+            "shop": self._resolve_shop,
+            "order": self._resolve_order,
+            "user": self._resolve_user,
+            "taxClasses": self._resolve_tax_classes,
+            "taxCountryConfigurations": self._resolve_tax_country_configurations,
+            "taxConfigurations": self._resolve_tax_configurations,
+            "orderMarkAsPaid": self._order_mark_as_paid,
+            "orderConfirm": self._order_confirm,
+            "orderFulfill": self._order_fulfill,
+            "orderCancel": self._order_cancel,
+            "orderNoteAdd": self._order_note_add,
+        }
 
     def _resolve_app(self, info: _Info, id: str | None = None) -> dict[str, Any]:
         caller = _caller(info)
@@ -408,3 +724,336 @@ class SaleorDouble:
         if _caller(info) is None:
             raise PermissionDenied(_APP_OR_STAFF)
         return self.version
+
+    def _resolve_order(self, info: _Info, **args: Any) -> dict[str, Any] | None:
+        _require(info, _ORDERS)
+        order = self.store.orders.get(args.get("id") or "")
+        return _order_view(order) if order is not None else None
+
+    def _resolve_user(self, info: _Info, **args: Any) -> dict[str, Any] | None:
+        _require(info, _USERS)
+        if args.get("id") is not None:
+            return self.store.customers.get(args["id"])
+        for customer in self.store.customers.values():
+            if args.get("email") and customer["email"].lower() == args["email"].lower():
+                return customer
+        return None
+
+    def _resolve_tax_classes(self, info: _Info, **args: Any) -> dict[str, Any]:
+        if _caller(info) is None:
+            raise PermissionDenied(_APP_OR_STAFF)
+        classes = sorted(self.store.tax_classes.values(), key=lambda c: str(c["name"]))
+        return _connection([self._tax_class_view(c) for c in classes], args)
+
+    def _resolve_tax_configurations(self, info: _Info, **args: Any) -> dict[str, Any]:
+        if _caller(info) is None:
+            raise PermissionDenied(_APP_OR_STAFF)
+        channels = sorted(self.store.channels.values(), key=lambda c: str(c["slug"]))
+        views = [{**c["taxConfiguration"], "channel": c} for c in channels]
+        return _connection(views, args)
+
+    def _resolve_tax_country_configurations(self, info: _Info) -> list[dict[str, Any]]:
+        if _caller(info) is None:
+            raise PermissionDenied(_APP_OR_STAFF)
+        countries = set(self.store.default_tax_rates)
+        for tax_class in self.store.tax_classes.values():
+            countries.update(tax_class["rates"])
+        configurations = []
+        for code in sorted(countries):
+            rows = [
+                {"country": _country(code), "rate": float(rate), "taxClass": None}
+                for country, rate in self.store.default_tax_rates.items()
+                if country == code
+            ]
+            rows += [
+                {
+                    "country": _country(code),
+                    "rate": float(tax_class["rates"][code]),
+                    "taxClass": self._tax_class_view(tax_class),
+                }
+                for tax_class in self.store.tax_classes.values()
+                if code in tax_class["rates"]
+            ]
+            configurations.append({"country": _country(code), "taxClassCountryRates": rows})
+        return configurations
+
+    def _tax_class_view(self, tax_class: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "id": tax_class["id"],
+            "name": tax_class["name"],
+            "metadata": list(tax_class["metadata"]),
+            "privateMetadata": [],
+            "countries": [
+                {"country": _country(code), "rate": float(rate), "taxClass": None}
+                for code, rate in sorted(tax_class["rates"].items())
+            ],
+        }
+
+    # mutations: validation failures are `errors` in the payload, as in Saleor; only
+    # successful mutations are recorded in `self.mutations`.
+
+    def _mutation_order(
+        self, info: _Info, order_id: str | None
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        _require(info, _ORDERS)
+        order = self.store.orders.get(order_id or "")
+        if order is None:
+            return None, [_error("id", "NOT_FOUND", f"Couldn't resolve to a node: {order_id}")]
+        return order, []
+
+    def _changed(self, name: str, order: dict[str, Any], args: Mapping[str, Any]) -> None:
+        self.mutations.append((name, copy.deepcopy(dict(args))))
+        updated = datetime.fromisoformat(order["updatedAt"]) + timedelta(seconds=1)
+        order["updatedAt"] = max(updated, datetime.now(UTC)).isoformat()
+
+    def _event(
+        self, order: dict[str, Any], info: _Info, type_: str, **fields: Any
+    ) -> dict[str, Any]:
+        caller = _caller(info)
+        event = {
+            "id": self.store.next_id("OrderEvent"),
+            "date": datetime.now(UTC).isoformat(),
+            "type": type_,
+            "app": {"id": caller.id, "name": caller.name} if caller else None,
+            **fields,
+        }
+        order["events"].append(event)
+        return event
+
+    def _order_mark_as_paid(self, info: _Info, **args: Any) -> dict[str, Any]:
+        order, errors = self._mutation_order(info, args.get("id"))
+        if order is not None and order["chargeStatus"] in ("FULL", "OVERCHARGED"):
+            errors = [
+                _error(
+                    "payment",
+                    "PAYMENT_ERROR",
+                    "Orders with payments can not be manually marked as paid.",
+                )
+            ]
+        if order is None or errors:
+            return _payload(order, errors)
+        order.update(
+            chargeStatus="FULL",
+            isPaid=True,
+            paymentStatus="FULLY_CHARGED",
+            totalCharged=copy.deepcopy(order["total"]["gross"]),
+        )
+        self._event(
+            order,
+            info,
+            "ORDER_MARKED_AS_PAID",
+            transactionReference=args.get("transactionReference"),
+        )
+        self._changed("orderMarkAsPaid", order, args)
+        return _payload(order, [])
+
+    def _order_confirm(self, info: _Info, **args: Any) -> dict[str, Any]:
+        order, errors = self._mutation_order(info, args.get("id"))
+        if order is not None and order["status"] != "UNCONFIRMED":
+            errors = [_error("id", "INVALID", "Provided order id belongs to non-unconfirmed order")]
+        if order is None or errors:
+            return _payload(order, errors)
+        order["status"] = "UNFULFILLED"
+        self._event(order, info, "CONFIRMED")
+        self._changed("orderConfirm", order, args)
+        return _payload(order, [])
+
+    def _order_cancel(self, info: _Info, **args: Any) -> dict[str, Any]:
+        order, errors = self._mutation_order(info, args.get("id"))
+        fulfilled = order is not None and any(
+            line["quantityFulfilled"] > 0 for line in order["lines"]
+        )
+        if order is not None and (fulfilled or order["status"] in ("CANCELED", "DRAFT")):
+            errors = [_error("order", "CANNOT_CANCEL_ORDER", "This order can't be canceled.")]
+        if order is None or errors:
+            return _payload(order, errors)
+        order["status"] = "CANCELED"
+        for line in order["lines"]:
+            line["allocations"] = []
+        self._event(order, info, "CANCELED")
+        self._changed("orderCancel", order, args)
+        return _payload(order, [])
+
+    def _order_fulfill(self, info: _Info, **args: Any) -> dict[str, Any]:
+        order, errors = self._mutation_order(info, args.get("order"))
+        if order is None:
+            return _payload(order, errors)
+        if order["status"] not in ("UNFULFILLED", "PARTIALLY_FULFILLED"):
+            errors = [
+                _error("order", "INVALID", "Only confirmed, unfulfilled orders can be fulfilled.")
+            ]
+        lines = {line["id"]: line for line in order["lines"]}
+        wanted: list[tuple[dict[str, Any], str, int]] = []
+        for item in args["input"]["lines"]:
+            line = lines.get(item.get("orderLineId") or "")
+            if line is None:
+                errors.append(_error("orderLineId", "NOT_FOUND", "Order line not found."))
+                continue
+            quantity = sum(stock["quantity"] for stock in item["stocks"])
+            if quantity > line["quantityToFulfill"]:
+                errors.append(
+                    _error(
+                        "orderLineId",
+                        "FULFILL_ORDER_LINE",
+                        f"Only {line['quantityToFulfill']} items can be fulfilled.",
+                    )
+                )
+            for stock in item["stocks"]:
+                if stock["warehouse"] not in self.store.warehouses:
+                    errors.append(_error("warehouse", "NOT_FOUND", "Warehouse not found."))
+                wanted.append((line, stock["warehouse"], stock["quantity"]))
+        if not wanted and not errors:
+            errors = [_error("lines", "ZERO_QUANTITY", "Total quantity must be larger than 0.")]
+        if errors:
+            return _payload(order, errors)
+        for line, warehouse, quantity in wanted:
+            line["quantityToFulfill"] -= quantity
+            line["quantityFulfilled"] += quantity
+            for allocation in line["allocations"]:
+                if allocation["warehouse"]["id"] == warehouse:
+                    allocation["quantity"] = max(allocation["quantity"] - quantity, 0)
+        done = all(line["quantityToFulfill"] == 0 for line in order["lines"])
+        order["status"] = "FULFILLED" if done else "PARTIALLY_FULFILLED"
+        self._event(order, info, "FULFILLMENT_FULFILLED_ITEMS")
+        self._changed("orderFulfill", order, args)
+        return {**_payload(order, []), "fulfillments": []}
+
+    def _order_note_add(self, info: _Info, **args: Any) -> dict[str, Any]:
+        order, errors = self._mutation_order(info, args.get("order"))
+        message = str(args["input"].get("message") or "").strip()
+        if order is not None and not message:
+            errors = [
+                {"field": "message", "code": "REQUIRED", "message": "Message can't be empty."}
+            ]
+        if order is None or errors:
+            return {"order": None, "event": None, "errors": errors}
+        event = self._event(order, info, "NOTE_ADDED", message=message)
+        self._changed("orderNoteAdd", order, args)
+        return {"order": _order_view(order), "event": event, "errors": []}
+
+
+def address(**overrides: Any) -> dict[str, Any]:
+    """A Swiss `Address` (Anna Muster, Bahnhofstrasse 12a, 8001 Zürich); override any field."""
+    return {
+        "id": global_id("Address", 1),
+        "firstName": "Anna",
+        "lastName": "Muster",
+        "companyName": "",
+        "streetAddress1": "Bahnhofstrasse 12a",
+        "streetAddress2": "",
+        "postalCode": "8001",
+        "city": "Zürich",
+        "cityArea": "",
+        "countryArea": "",
+        "country": _country("CH"),
+        "phone": "+41441234567",
+        **overrides,
+    }
+
+
+_ZERO = Decimal(0)
+_COUNTRY_NAMES = {"CH": "Switzerland", "DE": "Germany", "AT": "Austria", "FR": "France"}
+
+
+def _country(code: str) -> dict[str, Any]:
+    return {"code": code, "country": _COUNTRY_NAMES.get(code, code)}
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _money(amount: Decimal, currency: str) -> dict[str, Any]:
+    return {"amount": float(_cents(amount)), "currency": currency}
+
+
+def _taxed(net: Decimal, gross: Decimal, currency: str) -> dict[str, Any]:
+    return {
+        "net": _money(net, currency),
+        "gross": _money(gross, currency),
+        "tax": _money(gross - net, currency),
+        "currency": currency,
+    }
+
+
+def _taxed_from_entered(
+    amount: Decimal, rate: Decimal, entered_gross: bool, currency: str
+) -> dict[str, Any]:
+    """Saleor's flat-rate prices: the entered side is exact, the other is rounded to cents."""
+    amount = _cents(amount)
+    if entered_gross:
+        return _taxed(_cents(amount / (1 + rate)), amount, currency)
+    return _taxed(amount, _cents(amount * (1 + rate)), currency)
+
+
+def _connection(nodes: Sequence[dict[str, Any]], args: Mapping[str, Any]) -> dict[str, Any]:
+    """A Relay connection page of `nodes` as Saleor serves it (`first` up to 100)."""
+    first = args.get("first")
+    if first is None or not 0 < first <= _MAX_PAGE:
+        raise GraphQLError(
+            f"The 'first' argument must be between 1 and {_MAX_PAGE} in this double."
+        )
+    start = int(_decode_cursor(args["after"])) + 1 if args.get("after") else 0
+    edges = [
+        {"cursor": _encode_cursor(str(start + i)), "node": node}
+        for i, node in enumerate(nodes[start : start + first])
+    ]
+    return {
+        "edges": edges,
+        "totalCount": len(nodes),
+        "pageInfo": {
+            "hasNextPage": start + first < len(nodes),
+            "hasPreviousPage": start > 0,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+def _encode_cursor(value: str) -> str:
+    return base64.b64encode(value.encode()).decode("ascii")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        return base64.b64decode(cursor.encode()).decode()
+    except ValueError as exc:
+        raise GraphQLError("Received cursor is invalid.") from exc
+
+
+def _require(info: _Info, permissions: Sequence[str]) -> AppRecord:
+    caller = _caller(info)
+    if caller is None or not set(permissions) & set(caller.permissions):
+        raise PermissionDenied(permissions)
+    return caller
+
+
+def _error(field_name: str | None, code: str, message: str) -> dict[str, Any]:
+    return {"field": field_name, "code": code, "message": message}
+
+
+def _payload(order: Mapping[str, Any] | None, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    view = _order_view(order) if order is not None and not errors else None
+    return {"order": view, "errors": errors, "orderErrors": errors}
+
+
+def _order_view(order: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored order with the fields that take arguments made callable for graphql-core."""
+    view = dict(order)
+    view["giftCards"] = [_gift_card_view(card) for card in order["giftCards"]]
+    return view
+
+
+def _gift_card_view(card: Mapping[str, Any]) -> dict[str, Any]:
+    stored = list(card["stored_events"])
+
+    def events(info: _Info, filter: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        # MANAGE_ORDERS sees only the gift card's order events, as in Saleor.
+        found = [e for e in stored if e["type"] in ("USED_IN_ORDER", "REFUNDED_IN_ORDER")]
+        if filter and filter.get("type"):
+            found = [e for e in found if e["type"] == filter["type"]]
+        if filter and filter.get("orders"):
+            found = [e for e in found if e["orderId"] in filter["orders"]]
+        return found
+
+    return {**card, "events": events}
