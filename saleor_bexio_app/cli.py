@@ -1,9 +1,10 @@
-"""`saleor-bexio`: serve | worker | migrate."""
+"""`saleor-bexio`: serve | worker | migrate | settings | vat-map."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import secrets
@@ -11,6 +12,7 @@ import signal
 import sys
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
+from typing import Any
 
 from saleor_bexio_app.settings import Settings, SettingsError, load_settings
 
@@ -86,6 +88,84 @@ async def _work(settings: Settings) -> None:
         await services.close()
 
 
+def _fail(message: str) -> SystemExit:
+    print(f"saleor-bexio: {message}", file=sys.stderr)
+    return SystemExit(1)
+
+
+def _read_document(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise _fail(f"{path} is not valid JSON: {exc}") from None
+
+
+async def _shop_document(settings: Settings, what: str, shop_url: str, file: Path | None) -> None:
+    """Print (file is None) or validate and save a shop's settings or VAT mapping document."""
+    from saleor_bexio_app.errors import ConfigError
+    from saleor_bexio_app.ids import SaleorApiUrl
+    from saleor_bexio_app.store.db import create_engine, session_factory
+    from saleor_bexio_app.store.repos import InstallationRepo
+    from saleor_bexio_app.store.secrets import SecretBox
+    from saleor_bexio_app.store.settings_codec import (
+        shop_settings_from_json,
+        shop_settings_to_json,
+        tax_mapping_from_json,
+        tax_mapping_to_json,
+    )
+    from saleor_bexio_app.store.sync_repo import SqlSyncRepo
+
+    document = None if file is None else _read_document(file)
+    engine = create_engine(settings.database_url)
+    try:
+        sessions = session_factory(engine)
+        async with sessions() as session:
+            installation = await InstallationRepo(SecretBox(settings.secret_key)).find(
+                session, SaleorApiUrl(shop_url)
+            )
+        if installation is None:
+            raise _fail(f"no shop installed the app with the Saleor API URL {shop_url}")
+        repo = SqlSyncRepo(sessions)
+        shop = installation.id
+        shown: dict[str, Any] = {}
+        try:
+            if what == "settings":
+                if document is None:
+                    shown = shop_settings_to_json(await repo.shop_settings(shop))
+                else:
+                    problems = await repo.save_shop_settings(
+                        shop, shop_settings_from_json(document)
+                    )
+                    for problem in problems:
+                        print(f"warning: {problem.setting}: {problem.message}", file=sys.stderr)
+            elif document is None:
+                shown = tax_mapping_to_json(await repo.tax_mapping(shop))
+            else:
+                await repo.save_tax_mapping(shop, tax_mapping_from_json(document))
+        except ConfigError as exc:
+            raise _fail(exc.user_message) from None
+    finally:
+        await engine.dispose()
+    if document is None:
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        print(f"saleor-bexio: {what} saved for {shop_url}")
+
+
+def _add_document_commands(commands: Any, name: str, what: str) -> None:
+    parser = commands.add_parser(name, help=f"show or set a shop's {what} (JSON)")
+    actions = parser.add_subparsers(dest="action", required=True)
+    show = actions.add_parser("show", help=f"print the shop's {what} as JSON")
+    show.add_argument("--shop", required=True, help="the shop's Saleor API URL")
+    put = actions.add_parser(
+        "set", help=f"validate and save {what} from a JSON file (missing keys take the defaults)"
+    )
+    put.add_argument("--shop", required=True, help="the shop's Saleor API URL")
+    put.add_argument("--file", required=True, type=Path, help="the JSON document to save")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="saleor-bexio", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     commands.add_parser("worker", help="run a job worker only (scale-out)")
     commands.add_parser("migrate", help="apply database migrations and exit")
+    _add_document_commands(commands, "settings", "sync settings")
+    _add_document_commands(commands, "vat-map", "VAT mapping")
     args = parser.parse_args(argv)
 
     settings = _settings_or_exit(os.environ)
@@ -105,6 +187,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))
         print("saleor-bexio: database is up to date")
+    elif args.command in ("settings", "vat-map"):
+        file = args.file if args.action == "set" else None
+        asyncio.run(_shop_document(settings, args.command, args.shop, file))
 
 
 if __name__ == "__main__":

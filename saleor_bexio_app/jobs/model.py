@@ -19,6 +19,7 @@ class JobKind(StrEnum):
     SYNC_ORDER = "sync_order"
     SYNC_CUSTOMER = "sync_customer"
     SYNC_PRODUCT = "sync_product"
+    POLL_INVOICES = "poll_invoices"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, exists, select, text, update
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,8 +22,8 @@ from sqlalchemy.orm import aliased
 
 from saleor_bexio_app.errors import FailureReason
 from saleor_bexio_app.ids import InstallationId, JobId
-from saleor_bexio_app.jobs.model import Job
-from saleor_bexio_app.store.tables import JobRow, SyncErrorRow
+from saleor_bexio_app.jobs.model import Job, JobKind
+from saleor_bexio_app.store.tables import InstallationRow, JobRow, SyncErrorRow
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ QUEUED, RUNNING, PARKED = "queued", "running", "parked"
 # Losing a race to a unique index is normal under load; give up on the operation after this many.
 _INTEGRITY_RETRIES = 5
 _MAX_EXPONENT = 62
+# Claimed even while the shop's sync is paused: installing and uninstalling must not wait.
+ALWAYS_RUN_KINDS: frozenset[str] = frozenset({JobKind.APP_INSTALLED, JobKind.APP_UNINSTALLED})
 
 Sessions = async_sessionmaker[AsyncSession]
 _T = TypeVar("_T")
@@ -116,7 +118,9 @@ async def claim(
 ) -> Job | None:
     """Take the oldest due job of one of `kinds` whose key has no running job, or None.
 
-    Jobs of other kinds stay queued until a worker that knows them comes along.
+    Jobs of other kinds stay queued until a worker that knows them comes along, and so do the
+    jobs of a shop whose sync is paused (`installations.sync_paused_at`), except
+    `ALWAYS_RUN_KINDS`.
     """
     if not kinds:
         return None
@@ -129,6 +133,10 @@ async def claim(
             running.key == candidate.key,
             running.state == RUNNING,
         )
+        paused = exists().where(
+            InstallationRow.id == candidate.installation_id,
+            InstallationRow.sync_paused_at.is_not(None),
+        )
         pick = (
             select(candidate.id)
             .where(
@@ -136,6 +144,7 @@ async def claim(
                 candidate.run_at <= now,
                 candidate.kind.in_(sorted(str(kind) for kind in kinds)),
                 ~busy,
+                or_(candidate.kind.in_(sorted(ALWAYS_RUN_KINDS)), ~paused),
             )
             .order_by(candidate.run_at, candidate.id)
             .limit(1)

@@ -15,9 +15,10 @@ import random
 import secrets
 import socket
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -83,6 +84,7 @@ class Worker:
         rng: random.Random | None = None,
         schedules: Sequence[Schedule] | None = None,
         grace_seconds: float = 10.0,
+        on_parked: Callable[[Job], Awaitable[None]] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -99,6 +101,7 @@ class Worker:
         self._rng = rng or random.Random()
         self._schedules = tuple(schedules or ())
         self._grace_seconds = grace_seconds
+        self._on_parked = on_parked
         self._wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -224,6 +227,15 @@ class Worker:
         if not settled:
             log.warning("job %s (%s): lease lost before it finished", job.id, job.kind)
 
+    async def _park(self, job: Job, **outcome: Any) -> bool:
+        parked = await queue.park(self._sessions, job, **outcome)
+        if parked and self._on_parked is not None:
+            try:
+                await self._on_parked(job)
+            except SQLAlchemyError:
+                log.exception("job %s: after-park hook failed", job.id)
+        return parked
+
     async def _record_outcome(self, job: Job, error: BaseException | None) -> bool:
         now = self._clock()
         me = self.worker_id
@@ -232,8 +244,7 @@ class Worker:
         if isinstance(error, AppError) and error.retryable:
             if job.attempts >= self._max_attempts:
                 log.warning("job %s (%s) parked after %d attempts", job.id, job.kind, job.attempts)
-                return await queue.park(
-                    self._sessions,
+                return await self._park(
                     job,
                     worker_id=me,
                     now=now,
@@ -258,8 +269,7 @@ class Worker:
             )
         if isinstance(error, AppError):
             log.warning("job %s (%s) parked: %s %s", job.id, job.kind, error.reason, error.detail)
-            return await queue.park(
-                self._sessions,
+            return await self._park(
                 job,
                 worker_id=me,
                 now=now,
@@ -268,8 +278,7 @@ class Worker:
                 detail=_clip(error.detail),
             )
         log.error("job %s (%s) failed unexpectedly", job.id, job.kind, exc_info=error)
-        return await queue.park(
-            self._sessions,
+        return await self._park(
             job,
             worker_id=me,
             now=now,

@@ -16,6 +16,7 @@ from saleor_bexio_app.store.tables import InstallationRow, JobRow, ScheduleRow
 
 ACTIVE = "active"
 UNINSTALLED = "uninstalled"
+UNINSTALLED_REASON = "The app was uninstalled from this shop."
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,9 @@ class InstallationRepo:
             row.installed_at = now
             row.updated_at = now
             row.uninstalled_at = None
+            if row.pause_reason == UNINSTALLED_REASON:
+                row.sync_paused_at = None
+                row.pause_reason = None
         await session.flush()
         return _to_installation(row)
 
@@ -154,7 +158,15 @@ class InstallationRepo:
         result = await session.execute(
             update(InstallationRow)
             .where(InstallationRow.id == installation_id, InstallationRow.app_id == app_id)
-            .values(status=UNINSTALLED, token_encrypted=None, uninstalled_at=now, updated_at=now)
+            .values(
+                status=UNINSTALLED,
+                token_encrypted=None,
+                uninstalled_at=now,
+                updated_at=now,
+                # Sync work waits (and is then dropped by the uninstall job); see jobs/queue.py.
+                sync_paused_at=now,
+                pause_reason=UNINSTALLED_REASON,
+            )
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
             return False

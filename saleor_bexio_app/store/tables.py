@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -77,6 +78,10 @@ class InstallationRow(Base):
     installed_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     uninstalled_at: Mapped[datetime | None]
+    # Set while the shop's sync is paused (too many open errors, bexio connection broken):
+    # its jobs keep queuing but are not claimed; see store/error_log.py.
+    sync_paused_at: Mapped[datetime | None]
+    pause_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class JobRow(Base):
@@ -199,13 +204,96 @@ class OAuthStateRow(Base):
     __tablename__ = "oauth_states"
 
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    installation_id: Mapped[int] = mapped_column(
-        ForeignKey("installations.id", ondelete="CASCADE")
-    )
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
     code_verifier_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class ShopSettingsRow(Base):
+    """A shop's sync settings as versioned JSON (store/settings_codec.py)."""
+
+    __tablename__ = "shop_settings"
+
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True
+    )
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
+class VatMapRow(Base):
+    """A shop's VAT mapping as versioned JSON (store/settings_codec.py)."""
+
+    __tablename__ = "vat_map"
+
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True
+    )
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
+class LinkRow(Base):
+    """A Saleor object paired with its bexio object, per kind, with the last-sent fingerprint."""
+
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    saleor_id: Mapped[str] = mapped_column(String(300))
+    bexio_id: Mapped[int] = mapped_column(BigInteger)
+    fingerprint: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("installation_id", "kind", "saleor_id"),
+        Index("ix_links_bexio_id", "installation_id", "kind", "bexio_id"),
+    )
+
+
+class ActionDoneRow(Base):
+    """The order-action ledger: each bexio action runs at most once per Saleor order."""
+
+    __tablename__ = "actions_done"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    saleor_order_id: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(30))
+    bexio_id: Mapped[int | None] = mapped_column(BigInteger)
+    done_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("installation_id", "saleor_order_id", "action"),)
+
+
+class BackSyncEventRow(Base):
+    """What bexio reported about an order's invoice (paid, cancelled) that the app acted on once."""
+
+    __tablename__ = "back_sync_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    saleor_order_id: Mapped[str] = mapped_column(String(300))
+    event: Mapped[str] = mapped_column(String(40))
+    done_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("installation_id", "saleor_order_id", "event"),)
+
+
+class SyncCursorRow(Base):
+    """A forward-only bookmark per shop and name (e.g. the bexio invoice poll)."""
+
+    __tablename__ = "sync_cursors"
+
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
 
 
 def utcnow() -> datetime:

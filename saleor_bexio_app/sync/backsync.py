@@ -23,6 +23,7 @@ class BackSyncPlan:
     event: BackSyncEvent
     choice: BackSyncChoice
     note: str
+    reference: str
 
 
 # The order statuses a transition may start from; anything else becomes a note only.
@@ -64,4 +65,5 @@ def plan_back_sync(
     if already_paid or not_allowed:
         choice = BackSyncChoice.ADD_NOTE
     note = f"bexio: invoice {invoice.document_nr} was {what} in bexio."
-    return BackSyncPlan(event=event, choice=choice, note=note)
+    reference = f"bexio invoice {invoice.document_nr}"
+    return BackSyncPlan(event=event, choice=choice, note=note, reference=reference)

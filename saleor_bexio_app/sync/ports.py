@@ -216,6 +216,32 @@ class SyncRepo(Protocol):
         ...
 
 
+class BackSyncLedger(Protocol):
+    """What bexio reported about an order's invoice and the app already acted on."""
+
+    async def events_done(self, shop: InstallationId, order_id: SaleorId) -> frozenset[str]:
+        """Back-sync events already acted on for the order."""
+        ...
+
+    async def record_event(self, shop: InstallationId, order_id: SaleorId, event: str) -> None:
+        """Remember that the app acted on an event; recording it twice is a no-op."""
+        ...
+
+    async def links_by_bexio_id(
+        self, shop: InstallationId, kind: LinkKind, bexio_id: int
+    ) -> Sequence[Link]:
+        """The Saleor objects linked to a bexio object."""
+        ...
+
+    async def cursor(self, shop: InstallationId, name: str) -> str | None:
+        """A forward-only bookmark (ISO datetime), or None before the first run."""
+        ...
+
+    async def advance_cursor(self, shop: InstallationId, name: str, value: str | datetime) -> bool:
+        """Move the bookmark forward; a smaller value is ignored."""
+        ...
+
+
 class Clock(Protocol):
     """The current time, injectable in tests."""
 

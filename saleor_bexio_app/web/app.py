@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from starlette.applications import Starlette
 
+from saleor_bexio_app.jobs.model import JobKind
+from saleor_bexio_app.jobs.schedules import Schedule
 from saleor_bexio_app.jobs.worker import Worker
 from saleor_bexio_app.settings import Settings
 from saleor_bexio_app.store.migrate import upgrade
@@ -20,9 +23,12 @@ from saleor_bexio_app.web.static_files import dashboard_routes
 
 log = logging.getLogger(__name__)
 
+# bexio has no webhooks: paid and cancelled invoices are polled (DESIGN §1 "back-sync").
+INVOICE_POLL = Schedule(JobKind.POLL_INVOICES, every=timedelta(minutes=5))
 
-def make_worker(services: Services) -> Worker:
-    """A worker over the app's engine with every registered handler."""
+
+def make_worker(services: Services, *, with_schedules: bool = True) -> Worker:
+    """A worker over the app's engine with every registered handler (and the schedules)."""
     settings = services.settings
     return Worker(
         services.engine,
@@ -33,6 +39,8 @@ def make_worker(services: Services) -> Worker:
         backoff_base=settings.job_backoff_base_seconds,
         backoff_max=settings.job_backoff_max_seconds,
         clock=services.clock,
+        schedules=[INVOICE_POLL] if with_schedules else [],
+        on_parked=services.after_park,
     )
 
 

@@ -9,22 +9,27 @@ from datetime import datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from saleor_bexio_app.bexio.adapter import BexioAdapter
 from saleor_bexio_app.bexio.client import AccessTokens, BexioClient
 from saleor_bexio_app.bexio.limiter import RateLimiter
 from saleor_bexio_app.bexio.oauth import BexioOAuth
-from saleor_bexio_app.bexio.tokens import ConnectionTokens
-from saleor_bexio_app.errors import AppError
+from saleor_bexio_app.bexio.tokens import NOT_CONNECTED, ConnectionTokens
+from saleor_bexio_app.errors import AppError, AuthError
 from saleor_bexio_app.ids import InstallationId, SaleorApiUrl
 from saleor_bexio_app.jobs.flows import InstallFlows
-from saleor_bexio_app.jobs.model import JobKind
+from saleor_bexio_app.jobs.model import Job, JobKind
+from saleor_bexio_app.jobs.sync_flows import ShopPorts, SyncFlows
 from saleor_bexio_app.jobs.worker import HandlerRegistry
+from saleor_bexio_app.saleor.adapter import SaleorAdapter
 from saleor_bexio_app.saleor.client import SaleorClient
 from saleor_bexio_app.saleor.jwks import Jwks, JwksFetcher, JwksRefresher, make_jwks_fetcher
 from saleor_bexio_app.settings import Settings
-from saleor_bexio_app.store.connections import ConnectionRepo
+from saleor_bexio_app.store.connections import ConnectionRepo, ConnectionStatus
 from saleor_bexio_app.store.db import create_engine, session_factory
+from saleor_bexio_app.store.error_log import ErrorLog
 from saleor_bexio_app.store.repos import Installation, InstallationRepo
 from saleor_bexio_app.store.secrets import SecretBox
+from saleor_bexio_app.store.sync_repo import SqlSyncRepo
 from saleor_bexio_app.store.tables import utcnow
 
 BEXIO_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
@@ -48,6 +53,8 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     installations: InstallationRepo
     connections: ConnectionRepo
+    sync_repo: SqlSyncRepo
+    error_log: ErrorLog
     bexio_http: httpx.AsyncClient
     oauth: BexioOAuth
     limiter: RateLimiter
@@ -93,6 +100,27 @@ class Services:
             await self.installations.set_jwks(session, installation.id, fresh, self.clock())
         return fresh
 
+    async def shop_ports(self, installation_id: InstallationId) -> ShopPorts:
+        """The Saleor and bexio sides of one shop; AuthError when either cannot be used."""
+        async with self.sessions() as session:
+            installation = await self.installations.get(session, installation_id)
+            token = await self.installations.token(session, installation_id)
+            connection = await self.connections.get(session, installation_id)
+        if installation is None or token is None or not installation.active:
+            raise AuthError("The app is not installed in this shop any more.")
+        if connection is None or connection.status != ConnectionStatus.CONNECTED:
+            reason = connection.broken_reason if connection is not None else None
+            raise AuthError(reason or NOT_CONNECTED)
+        saleor = SaleorAdapter(self.saleor(installation.saleor_api_url, token))
+        company = connection.company_id or f"installation-{installation_id}"
+        bexio = BexioAdapter(self.bexio(self.bexio_tokens(installation_id), company))
+        return ShopPorts(saleor=saleor, bexio=bexio)
+
+    async def after_park(self, job: Job) -> None:
+        """A job was parked: pause the shop's sync if its unresolved errors piled up."""
+        async with self.sessions.begin() as session:
+            await self.error_log.refresh_pause(session, job.installation_id, now=self.clock())
+
     def handlers(self) -> HandlerRegistry:
         """Every job handler this deployment knows, by kind."""
         registry = HandlerRegistry()
@@ -106,6 +134,10 @@ class Services:
         )
         registry.register(JobKind.APP_INSTALLED, install.app_installed)
         registry.register(JobKind.APP_UNINSTALLED, install.app_uninstalled)
+        sync = SyncFlows(self.sync_repo, self.shop_ports, self.clock)
+        registry.register(JobKind.SYNC_ORDER, sync.sync_order)
+        registry.register(JobKind.SYNC_CUSTOMER, sync.sync_customer)
+        registry.register(JobKind.POLL_INVOICES, sync.poll_invoices)
         return registry
 
 
@@ -113,13 +145,16 @@ def build_services(settings: Settings, deps: Deps) -> Services:
     engine = deps.engine or create_engine(settings.database_url)
     fetch_jwks = make_jwks_fetcher(deps.saleor_transport)
     box = SecretBox(settings.secret_key)
+    sessions = session_factory(engine)
     bexio_http = httpx.AsyncClient(transport=deps.bexio_transport, timeout=BEXIO_TIMEOUT)
     return Services(
         settings=settings,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=sessions,
         installations=InstallationRepo(box),
         connections=ConnectionRepo(box),
+        sync_repo=SqlSyncRepo(sessions, clock=deps.clock),
+        error_log=ErrorLog(sessions, clock=deps.clock),
         bexio_http=bexio_http,
         oauth=BexioOAuth(
             bexio_http,

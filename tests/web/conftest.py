@@ -19,6 +19,7 @@ from saleor_bexio_app.store.tables import InstallationRow, JobRow
 from saleor_bexio_app.web.app import create_app, make_worker
 from saleor_bexio_app.web.services import Deps, Services
 from tests.conftest import TEST_SECRET_KEY
+from tests.fakes.browser import click_at_bexio
 from tests.fakes.network import FakeNetwork
 
 if TYPE_CHECKING:
@@ -72,6 +73,17 @@ class Harness:
         self.network.add_host(httpx.URL(BEXIO).netloc.decode("ascii"), emulator.app)
         return emulator
 
+    async def connect_bexio(self, double: SaleorDouble, app: InstalledApp) -> httpx.Response:
+        """The merchant clicks "Connect to bexio", then "Allow" at bexio; the callback answer."""
+        response = await self.client.post(
+            "/api/bexio/connect", headers=self.dashboard_headers(double, app)
+        )
+        assert response.status_code == 200, response.text
+        async with httpx.AsyncClient(transport=self.network, base_url=BEXIO) as browser:
+            location = await click_at_bexio(browser, response.json()["url"], "allow")
+        target = httpx.URL(location)
+        return await self.client.get(f"{target.path}?{target.query.decode()}")
+
     def dashboard_headers(
         self, double: SaleorDouble, app: InstalledApp, permissions: list[str] | None = None
     ) -> dict[str, str]:
@@ -119,8 +131,9 @@ class Harness:
             rows = await session.scalars(select(InstallationRow).order_by(InstallationRow.id))
             return list(rows.all())
 
-    async def run_jobs(self) -> int:
-        return await make_worker(self.services).run_once()
+    async def run_jobs(self, *, with_schedules: bool = False) -> int:
+        """Run every due job once; periodic schedules only when asked."""
+        return await make_worker(self.services, with_schedules=with_schedules).run_once()
 
 
 def order_payload(app: InstalledApp, order_id: str = "T3JkZXI6MQ==") -> dict[str, Any]:

@@ -49,10 +49,7 @@ async def _callback(harness: Harness, location: str) -> httpx.Response:
 
 
 async def _connect(harness: Harness, double: SaleorDouble, app: InstalledApp) -> httpx.Response:
-    url = await _connect_url(harness, double, app)
-    async with _browser(harness) as browser:
-        location = await click_at_bexio(browser, url, "allow")
-    return await _callback(harness, location)
+    return await harness.connect_bexio(double, app)
 
 
 async def _connection_row(harness: Harness) -> BexioConnectionRow | None:

@@ -1,0 +1,138 @@
+"""Orders end to end: signed webhooks in, the worker runs, the bexio emulator holds the result."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from saleor_bexio_app.ids import BexioAccountId, BexioBankAccountId, BexioTaxId, InstallationId
+from saleor_bexio_app.sandbox.bexio import BexioEmulator
+from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
+from saleor_bexio_app.sync.vat import TaxMapping
+from tests.builders import make_settings
+from tests.web.conftest import SHOP_A, Harness
+
+UN81, UR26 = BexioTaxId(14), BexioTaxId(15)
+
+
+async def _shop(
+    harness: Harness, **settings: Any
+) -> tuple[SaleorDouble, InstalledApp, BexioEmulator]:
+    """An installed shop, connected to bexio, with complete settings and the VAT mapping."""
+    emulator = harness.add_bexio()
+    double = harness.add_saleor(SHOP_A)
+    app = await harness.install(double)
+    await harness.run_jobs()
+    assert (await harness.connect_bexio(double, app)).status_code == 200
+    [installation] = await harness.installations()
+    repo = harness.services.sync_repo
+    shop = InstallationId(installation.id)
+    await repo.save_shop_settings(
+        shop,
+        make_settings(
+            revenue_account_id=BexioAccountId(101),
+            bank_account_id=BexioBankAccountId(1),
+            payment_type_id=None,
+            language_id=None,
+            **settings,
+        ),
+    )
+    await repo.save_tax_mapping(
+        shop, TaxMapping(by_rate={Decimal("8.1"): UN81, Decimal("2.6"): UR26})
+    )
+    return double, app, emulator
+
+
+async def _deliver(
+    harness: Harness, double: SaleorDouble, app: InstalledApp, event: str, order_id: str
+) -> None:
+    headers, body = double.order_webhook(event, order_id, app.id)
+    slug = event.lower().replace("_", "-")
+    response = await harness.client.post(f"/api/webhooks/{slug}", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+async def _run_all(harness: Harness) -> None:
+    while await harness.run_jobs():
+        pass
+
+
+async def test_confirmed_order_becomes_one_issued_and_sent_invoice(harness: Harness) -> None:
+    # given
+    double, app, emulator = await _shop(harness)
+    order = double.add_order(userEmail="anna@example.ch")
+    # when
+    await _deliver(harness, double, app, "ORDER_CREATED", order["id"])
+    await _run_all(harness)
+    # then one contact, one invoice with Saleor's total, issued and e-mailed
+    [invoice] = emulator.invoices.values()
+    assert invoice["api_reference"] == order["id"]
+    assert invoice["kb_item_status_id"] == 8
+    assert Decimal(invoice["total"]) == Decimal("80.30")
+    assert [mail["recipient_email"] for mail in emulator.sent_emails] == ["anna@example.ch"]
+    contacts = [c for c in emulator.contacts.values() if c.get("mail") == "anna@example.ch"]
+    assert len(contacts) == 1
+    assert contacts[0]["street_name"] == "Bahnhofstrasse"
+    assert await harness.jobs() == []
+
+
+async def test_duplicate_and_out_of_order_webhooks_still_make_one_invoice(
+    harness: Harness,
+) -> None:
+    double, app, emulator = await _shop(harness)
+    order = double.add_order()
+    for event in ("ORDER_UPDATED", "ORDER_CONFIRMED", "ORDER_CREATED", "ORDER_CREATED"):
+        await _deliver(harness, double, app, event, order["id"])
+    await _run_all(harness)
+    for event in ("ORDER_CREATED", "ORDER_UPDATED"):
+        await _deliver(harness, double, app, event, order["id"])
+    await _run_all(harness)
+    assert len(emulator.invoices) == 1
+    assert len(emulator.sent_emails) == 1
+
+
+async def test_invoice_created_but_answer_lost_is_found_again_not_duplicated(
+    harness: Harness,
+) -> None:
+    # given bexio creates the invoice but the connection drops before the app hears back
+    double, app, emulator = await _shop(harness)
+    order = double.add_order()
+    await _deliver(harness, double, app, "ORDER_CREATED", order["id"])
+    original = emulator.app
+
+    async def drop_invoice_answer(scope: Any, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == "/2.0/kb_invoice"
+        ):
+            emulator.fail_next(1, "reset", processed=True)
+        await original(scope, receive, send)
+
+    harness.network.add_host("bexio.test", drop_invoice_answer)
+    await harness.run_jobs()
+    [job] = await harness.jobs()
+    assert job.state == "queued" and job.attempts == 1  # retried later: transient
+    # when the retry runs
+    harness.network.add_host("bexio.test", original)
+    harness.clock.advance(3600)
+    await _run_all(harness)
+    # then the invoice bexio already had is used: still one invoice, issued once
+    assert len(emulator.invoices) == 1
+    [invoice] = emulator.invoices.values()
+    assert invoice["kb_item_status_id"] == 8
+
+
+async def test_unmapped_vat_rate_is_one_readable_error_and_no_document(harness: Harness) -> None:
+    double, app, emulator = await _shop(harness)
+    order = double.add_order(
+        lines=[double.order_line("Wine", quantity=1, unit_price="20.00", tax_rate="0.038")]
+    )
+    await _deliver(harness, double, app, "ORDER_CREATED", order["id"])
+    await _deliver(harness, double, app, "ORDER_UPDATED", order["id"])
+    await _run_all(harness)
+    assert emulator.invoices == {}
+    errors = await harness.services.error_log.list_errors(InstallationId(1))
+    assert len(errors) == 1
+    assert "3.8" in errors[0].user_message
+    assert errors[0].key == order["id"]
