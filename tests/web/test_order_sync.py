@@ -136,3 +136,67 @@ async def test_unmapped_vat_rate_is_one_readable_error_and_no_document(harness: 
     assert len(errors) == 1
     assert "3.8" in errors[0].user_message
     assert errors[0].key == order["id"]
+
+
+async def test_paid_in_bexio_marks_the_saleor_order_paid_once_with_a_note(
+    harness: Harness,
+) -> None:
+    # given an issued invoice
+    double, app, emulator = await _shop(harness)
+    order = double.add_order()
+    await _deliver(harness, double, app, "ORDER_CREATED", order["id"])
+    await _run_all(harness)
+    [invoice_id] = emulator.invoices
+    # when the customer pays and the bank reconciliation books it in bexio
+    emulator.record_payment(invoice_id, "80.30")
+    assert emulator.invoices[invoice_id]["kb_item_status_id"] == 9
+    await harness.run_jobs(with_schedules=True)
+    # then Saleor's order is marked as paid, with a note saying what bexio reported
+    names = [name for name, _ in double.mutations]
+    assert names.count("orderMarkAsPaid") == 1
+    assert names.count("orderNoteAdd") == 1
+    # and later polls, and Saleor's own "fully paid" webhook, change nothing more
+    harness.clock.advance(6 * 60)
+    await harness.run_jobs(with_schedules=True)
+    await _deliver(harness, double, app, "ORDER_FULLY_PAID", order["id"])
+    await _run_all(harness)
+    names = [name for name, _ in double.mutations]
+    assert names.count("orderMarkAsPaid") == 1
+    assert names.count("orderNoteAdd") == 1
+    assert len(emulator.payments) == 1
+
+
+async def test_errors_pile_up_pause_the_shop_and_resume_loses_nothing(harness: Harness) -> None:
+    # given a shop that pauses after 2 unresolved errors
+    double, app, emulator = await _shop(harness, pause_threshold=2)
+    shop = InstallationId(1)
+    wine = [double.order_line("Wine", quantity=1, unit_price="20.00", tax_rate="0.038")]
+    bad = [double.add_order(lines=wine) for _ in range(2)]
+    for order in bad:
+        await _deliver(harness, double, app, "ORDER_CREATED", order["id"])
+    await _run_all(harness)
+    pause = await harness.services.error_log.pause_state(shop)
+    assert pause is not None
+    # when more orders arrive while paused, they wait
+    good = double.add_order()
+    await _deliver(harness, double, app, "ORDER_CREATED", good["id"])
+    await _run_all(harness)
+    assert emulator.invoices == {}
+    assert [job.state for job in await harness.jobs()].count("queued") == 1
+    # when the merchant maps 3.8 % and retries the errors
+    await harness.services.sync_repo.save_tax_mapping(
+        shop,
+        TaxMapping(
+            by_rate={Decimal("8.1"): UN81, Decimal("2.6"): UR26, Decimal("3.8"): BexioTaxId(16)}
+        ),
+    )
+    emulator.set_tax_active(16, True)
+    errors = await harness.services.error_log.list_errors(shop)
+    assert await harness.services.error_log.retry(shop, [error.id for error in errors]) == 2
+    await harness.services.error_log.resume(shop)
+    await _run_all(harness)
+    # then every order has exactly one invoice and nothing is left waiting
+    references = sorted(invoice["api_reference"] for invoice in emulator.invoices.values())
+    assert references == sorted([bad[0]["id"], bad[1]["id"], good["id"]])
+    assert await harness.jobs() == []
+    assert await harness.services.error_log.pause_state(shop) is None
