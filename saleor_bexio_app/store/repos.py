@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from saleor_bexio_app.ids import AppId, InstallationId, SaleorApiUrl
 from saleor_bexio_app.store.secrets import SecretBox
-from saleor_bexio_app.store.tables import InstallationRow, JobRow, ScheduleRow
+from saleor_bexio_app.store.tables import InstallationRow, ScheduleRow
 
 ACTIVE = "active"
 UNINSTALLED = "uninstalled"
@@ -96,12 +96,6 @@ class InstallationRepo:
             )
             session.add(row)
         else:
-            if row.app_id != app_id:
-                # Work queued for the previous app instance is dropped: its token is gone and
-                # the reinstall enqueues what it needs. Links and ledgers stay with the shop.
-                await session.execute(
-                    delete(JobRow).where(JobRow.installation_id == row.id, JobRow.state == "queued")
-                )
             row.app_id = app_id
             row.status = ACTIVE
             row.token_encrypted = self._box.encrypt(token)

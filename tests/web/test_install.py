@@ -104,10 +104,15 @@ async def test_reinstall_replaces_app_id_and_token_on_the_same_shop(harness: Har
     # given an installed shop with queued work
     double = harness.add_saleor(SHOP_A)
     first = await harness.install(double)
+    await harness.run_jobs()
+    accepted = await harness.deliver(double, "ORDER_CREATED", order_payload(first))
+    assert accepted.status_code == 200
     [before] = await harness.installations()
     # when the merchant uninstalls in Saleor and installs again
     double.uninstall_app(first.id)
     second = await harness.install(double)
+    # then work accepted before the reinstall is still waiting, not lost
+    assert [job.kind for job in await harness.jobs()].count("sync_order") == 1
     # then one shop row, now with the new app id and token
     [after] = await harness.installations()
     assert after.id == before.id
