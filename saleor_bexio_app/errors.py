@@ -16,6 +16,8 @@ class FailureReason(StrEnum):
     NOT_FOUND = "not_found"
     EXCEEDED = "exceeded"
     INTERNAL = "internal"
+    # Not a failure: work the merchant must do by hand (e.g. a credit note in bexio).
+    MANUAL = "manual"
 
 
 class AppError(Exception):
@@ -65,3 +67,9 @@ class AuthError(ConfigError):
     """A token was refused or revoked; the merchant has to reconnect or reinstall."""
 
     reason = FailureReason.AUTH
+
+
+class ManualActionError(AppError):
+    """Not a failure of the app: the merchant must do something by hand (e.g. a credit note)."""
+
+    reason = FailureReason.MANUAL

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from saleor_bexio_app.errors import AuthError, ConfigError, RejectedError
+from saleor_bexio_app.errors import (
+    AuthError,
+    ConfigError,
+    FailureReason,
+    ManualActionError,
+    RejectedError,
+)
 from saleor_bexio_app.ids import (
     BexioArticleId,
     BexioContactId,
@@ -29,6 +35,8 @@ from saleor_bexio_app.sync.actions import BexioAction, plan_order_actions
 from saleor_bexio_app.sync.backsync import BackSyncPlan, plan_back_sync
 from saleor_bexio_app.sync.contacts import BexioContactSnapshot, customer_from_order, plan_contact
 from saleor_bexio_app.sync.model import (
+    CENT,
+    ZERO,
     BackSyncChoice,
     Customer,
     Link,
@@ -40,9 +48,11 @@ from saleor_bexio_app.sync.orders import (
     InvoiceDraft,
     check_totals,
     order_skip_reason,
+    plan_gift_card_payments,
     plan_invoice,
     plan_order,
     plan_payment,
+    plan_refund,
     plan_send_invoice,
 )
 from saleor_bexio_app.sync.ports import (
@@ -62,6 +72,9 @@ INVOICE_CURSOR = "bexio_invoices_updated_at"
 CURSOR_OVERLAP = timedelta(minutes=2)
 FIRST_POLL_LOOKBACK = timedelta(days=1)
 OPEN_INVOICE = (BexioInvoiceStatus.PENDING, BexioInvoiceStatus.PARTIAL, BexioInvoiceStatus.UNPAID)
+# bexio may book a payment without bumping the invoice's updated_at: each poll also re-reads
+# this many open invoices, least recently checked first.
+RECHECK_OPEN_INVOICES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,18 @@ PortsFactory = Callable[[InstallationId], Awaitable[ShopPorts]]
 
 class FlowRepo(SyncRepo, BackSyncLedger, Protocol):
     """Everything the sync flows store: settings, links, ledgers, cursors."""
+
+    async def open_invoice_links(self, shop: InstallationId, limit: int) -> Sequence[Link]:
+        """Links of issued invoices not yet seen paid or cancelled, least recently checked first."""
+        ...
+
+    async def mark_checked(self, shop: InstallationId, link: Link) -> None:
+        """Remember that the linked bexio object was just re-read."""
+        ...
+
+    async def has_open_error(self, shop: InstallationId, kind: str, key: str, reason: str) -> bool:
+        """Whether the error log holds an unresolved entry for this job target and reason."""
+        ...
 
 
 def contact_link_key(customer: Customer, customer_id: SaleorId | None) -> SaleorId:
@@ -145,6 +170,7 @@ class SyncFlows:
             bexio_id = await self._apply(run, action, plan.invoice_from_order)
             await self._repo.record_action(shop, order.id, action, bexio_id)
             run.done.add(action)
+        await self._refund(run, job)
 
     async def poll_invoices(self, job: Job) -> None:
         """bexio has no webhooks: read invoices changed since the cursor and act on paid or
@@ -159,11 +185,19 @@ class SyncFlows:
         cursor = await self._repo.cursor(shop, INVOICE_CURSOR)
         since = datetime.fromisoformat(cursor) if cursor else started - FIRST_POLL_LOOKBACK
         newest = since
+        seen: set[int] = set()
         for invoice in await ports.bexio.list_invoices_changed_since(since - CURSOR_OVERLAP):
             await self._back_sync(shop, ports, settings, invoice)
+            seen.add(invoice.id)
             if invoice.updated_at is not None and invoice.updated_at > newest:
                 newest = invoice.updated_at
         await self._repo.advance_cursor(shop, INVOICE_CURSOR, min(newest, started))
+        for link in await self._repo.open_invoice_links(shop, RECHECK_OPEN_INVOICES):
+            if link.bexio_id not in seen:
+                state = await ports.bexio.get_invoice(BexioInvoiceId(link.bexio_id))
+                if state is not None:
+                    await self._back_sync(shop, ports, settings, state)
+            await self._repo.mark_checked(shop, link)
 
     async def _back_sync(
         self,
@@ -208,6 +242,8 @@ class SyncFlows:
             if invoice.status == BexioInvoiceStatus.DRAFT:
                 self._check_totals(run, invoice)
                 await bexio.issue_invoice(invoice.id)
+                invoice = await self._invoice(run)
+            await self._book_gift_cards(run, invoice)
             return invoice.id
         if action == BexioAction.SEND_INVOICE:
             mail = plan_send_invoice(run.order, run.settings, invoice.document_nr)
@@ -292,6 +328,55 @@ class SyncFlows:
                 f"The bexio invoice of order {run.order.number} was deleted in bexio."
             )
         return invoice
+
+    async def _book_gift_cards(self, run: _OrderRun, invoice: BexioInvoiceState) -> None:
+        """Record each gift card as a payment on the issued invoice, once (ledgered per card).
+
+        A crash between bexio's answer and the ledger write can still book one card twice;
+        bexio has no reference on payments to search for.
+        """
+        payments = plan_gift_card_payments(run.order, run.settings)
+        if not payments or invoice.status not in OPEN_INVOICE:
+            return
+        booked = await self._repo.events_done(run.shop, run.order.id)
+        for event, payment in payments:
+            if event not in booked:
+                await run.ports.bexio.create_payment(invoice.id, payment)
+                await self._repo.record_event(run.shop, run.order.id, event)
+
+    async def _refund(self, run: _OrderRun, job: Job) -> None:
+        """A refund in Saleor: cancel the unpaid invoice, or one manual item per refunded total.
+
+        The manual item is ledgered when first raised; later runs raise it again only while
+        its error-log entry is still open (so a later success does not resolve it), and never
+        after the merchant dismissed or retried it.
+        """
+        order = run.order
+        if order.total_refunded <= ZERO or BexioAction.CREATE_INVOICE not in run.done:
+            return
+        invoice: BexioInvoiceState | None = None
+        if BexioAction.CANCEL_INVOICE not in run.done:
+            invoice = await self._invoice(run)
+        plan = plan_refund(
+            order,
+            run.settings,
+            done=frozenset(run.done),
+            invoice_paid=invoice is not None and invoice.status == BexioInvoiceStatus.PAID,
+            invoice_nr=invoice.document_nr if invoice is not None else None,
+        )
+        if plan.action == "cancel_invoice" and invoice is not None:
+            bexio_id = await self._cancel_invoice(run, invoice)
+            await self._repo.record_action(run.shop, order.id, BexioAction.CANCEL_INVOICE, bexio_id)
+            run.done.add(BexioAction.CANCEL_INVOICE)
+        elif plan.action == "manual_credit_note":
+            event = f"refund_manual:{order.total_refunded.quantize(CENT)}"
+            if event not in await self._repo.events_done(run.shop, order.id):
+                await self._repo.record_event(run.shop, order.id, event)
+            elif not await self._repo.has_open_error(
+                run.shop, job.kind, job.key, FailureReason.MANUAL
+            ):
+                return
+            raise ManualActionError(plan.message)
 
     def _check_totals(self, run: _OrderRun, invoice: BexioInvoiceState) -> None:
         mismatch = check_totals(invoice.total, run.order)

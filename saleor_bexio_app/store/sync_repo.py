@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,10 +30,12 @@ from saleor_bexio_app.store.tables import (
     LinkRow,
     ShopSettingsRow,
     SyncCursorRow,
+    SyncErrorRow,
     VatMapRow,
     utcnow,
 )
 from saleor_bexio_app.sync.actions import BexioAction
+from saleor_bexio_app.sync.backsync import BackSyncEvent
 from saleor_bexio_app.sync.model import (
     Link,
     LinkKind,
@@ -161,6 +163,49 @@ class SqlSyncRepo:
             )
             return [_to_link(row) for row in rows]
 
+    async def open_invoice_links(self, shop: InstallationId, limit: int) -> list[Link]:
+        """Up to `limit` links of issued invoices still open, least recently checked first.
+
+        Open: the app issued the invoice, did not cancel it, and bexio has not been seen to
+        report it paid or cancelled. "Checked" is the link's `updated_at` (see `mark_checked`).
+        """
+        invoice_orders = select(ActionDoneRow.saleor_order_id).where(
+            ActionDoneRow.installation_id == shop
+        )
+        issued = invoice_orders.where(ActionDoneRow.action == str(BexioAction.ISSUE_INVOICE))
+        cancelled = invoice_orders.where(ActionDoneRow.action == str(BexioAction.CANCEL_INVOICE))
+        reported = select(BackSyncEventRow.saleor_order_id).where(
+            BackSyncEventRow.installation_id == shop,
+            BackSyncEventRow.event.in_([str(event) for event in BackSyncEvent]),
+        )
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(LinkRow)
+                .where(
+                    LinkRow.installation_id == shop,
+                    LinkRow.kind == str(LinkKind.INVOICE),
+                    LinkRow.saleor_id.in_(issued),
+                    LinkRow.saleor_id.not_in(cancelled),
+                    LinkRow.saleor_id.not_in(reported),
+                )
+                .order_by(LinkRow.updated_at, LinkRow.id)
+                .limit(limit)
+            )
+            return [_to_link(row) for row in rows]
+
+    async def mark_checked(self, shop: InstallationId, link: Link) -> None:
+        """Remember that the linked bexio object was just re-read (moves it to the back)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(LinkRow)
+                .where(
+                    LinkRow.installation_id == shop,
+                    LinkRow.kind == str(link.kind),
+                    LinkRow.saleor_id == link.saleor_id,
+                )
+                .values(updated_at=self._clock())
+            )
+
     async def save_link(self, shop: InstallationId, link: Link) -> None:
         """Insert or replace the link of (kind, Saleor id) with its bexio id and fingerprint."""
         async with self._sessions.begin() as session:
@@ -256,6 +301,20 @@ class SqlSyncRepo:
                     ]
                 )
             )
+
+    async def has_open_error(self, shop: InstallationId, kind: str, key: str, reason: str) -> bool:
+        """Whether the error log holds an unresolved entry for this job target and reason."""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(SyncErrorRow.id).where(
+                    SyncErrorRow.installation_id == shop,
+                    SyncErrorRow.kind == kind,
+                    SyncErrorRow.key == key,
+                    SyncErrorRow.reason == reason,
+                    SyncErrorRow.status == "open",
+                )
+            )
+            return found is not None
 
     # cursors
 

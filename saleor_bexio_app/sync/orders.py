@@ -418,6 +418,24 @@ def _gift_card_payments(order: Order, settings: ShopSettings) -> tuple[PaymentDr
     )
 
 
+def plan_gift_card_payments(
+    order: Order, settings: ShopSettings
+) -> tuple[tuple[str, PaymentDraft], ...]:
+    """Each gift-card payment of the order with its ledger event (`gift_card_payment:<last4>`).
+
+    The event is what makes booking it idempotent; a second card with the same last four
+    characters gets a numbered event.
+    """
+    cards = [card for card in order.gift_cards if card.amount > ZERO]
+    events: list[str] = []
+    for card in cards:
+        event = f"gift_card_payment:{card.last_4}"
+        if event in events:
+            event = f"{event}:{sum(e.startswith(event) for e in events) + 1}"
+        events.append(event)
+    return tuple(zip(events, _gift_card_payments(order, settings), strict=True))
+
+
 def plan_invoice(
     order: Order,
     settings: ShopSettings,
