@@ -221,6 +221,8 @@ class SyncFlows:
         await self._repo.record_event(shop, order_id, plan.event)
 
     async def _transition(self, saleor: SaleorPort, order_id: SaleorId, plan: BackSyncPlan) -> None:
+        if plan.choice == BackSyncChoice.NONE:
+            return
         if plan.choice == BackSyncChoice.MARK_AS_PAID:
             await saleor.mark_order_as_paid(order_id, plan.reference)
         elif plan.choice == BackSyncChoice.CONFIRM:

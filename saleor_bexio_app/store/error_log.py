@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from saleor_bexio_app.errors import FailureReason
 from saleor_bexio_app.ids import InstallationId, JobId
 from saleor_bexio_app.jobs import queue
 from saleor_bexio_app.store.connections import ConnectionStatus
@@ -83,11 +84,19 @@ def _to_entry(row: SyncErrorRow) -> ErrorEntry:
 
 
 async def count_open_errors(session: AsyncSession, shop: InstallationId) -> int:
-    """Unresolved errors of the shop, in the caller's transaction."""
+    """Unresolved errors of the shop, in the caller's transaction.
+
+    Manual action items (e.g. "create a credit note in bexio") are work for the merchant, not
+    failures of the sync: they never pause the shop.
+    """
     count = await session.scalar(
         select(func.count())
         .select_from(SyncErrorRow)
-        .where(SyncErrorRow.installation_id == shop, SyncErrorRow.status == OPEN)
+        .where(
+            SyncErrorRow.installation_id == shop,
+            SyncErrorRow.status == OPEN,
+            SyncErrorRow.reason != FailureReason.MANUAL,
+        )
     )
     return int(count or 0)
 

@@ -47,7 +47,8 @@ def plan_back_sync(
     """The transition for an invoice that became paid or cancelled in bexio, once per event.
 
     A transition the order's status no longer allows (e.g. fulfil an order that is already
-    fulfilled) becomes a note only, so bexio never fights the shop.
+    fulfilled) becomes a note only, so bexio never fights the shop. With the choice "none" the
+    event is still recorded (so it is not looked at again), and nothing happens in Saleor.
     """
     if invoice.status == BexioInvoiceStatus.PAID:
         event, choice, what = BackSyncEvent.INVOICE_PAID, settings.on_invoice_paid, "paid"
@@ -56,7 +57,7 @@ def plan_back_sync(
         what = "cancelled"
     else:
         return None
-    if event in done or choice == BackSyncChoice.NONE:
+    if event in done:
         return None
     allowed = _ALLOWED_FROM.get(choice)
     paid = order.total_charged >= order.total_gross

@@ -65,6 +65,7 @@ async def _fail(
     key: str,
     kind: str = "sync_order",
     message: str = "VAT rate 8.1 % is not mapped.",
+    reason: FailureReason = FailureReason.CONFIG,
 ) -> None:
     """Queue a job for `key`, claim it and park it, as the worker does on a config error."""
     async with sessions.begin() as session:
@@ -82,7 +83,7 @@ async def _fail(
         job,
         worker_id=WORKER,
         now=clock(),
-        reason=FailureReason.CONFIG,
+        reason=reason,
         user_message=message,
         detail="tax 8.10",
     )
@@ -235,6 +236,23 @@ async def test_the_shop_pauses_at_the_threshold_and_unpauses_below_it(
 
     await _pause(sessions, shop, clock, threshold=5, connection_broken=False)
     assert await log.pause_state(shop) is None
+
+
+async def test_manual_action_items_never_pause_the_shop(
+    sessions: Sessions, log: ErrorLog, clock: FakeClock, shop: InstallationId
+) -> None:
+    for key in ("order-1", "order-2", "order-3"):
+        await _fail(
+            sessions,
+            clock,
+            shop,
+            key,
+            message="Create a credit note in bexio.",
+            reason=FailureReason.MANUAL,
+        )
+    await _pause(sessions, shop, clock, threshold=2, connection_broken=False)
+    assert await log.pause_state(shop) is None
+    assert len(await log.list_errors(shop)) == 3
 
 
 async def test_a_broken_connection_pauses_whatever_the_error_count(

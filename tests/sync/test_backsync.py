@@ -63,7 +63,15 @@ def _invoice(status: BexioInvoiceStatus) -> BexioInvoiceState:
             "none",
             ("bexio_invoice_paid", "confirm"),
         ),
-        (BexioInvoiceStatus.PAID, OrderStatus.UNFULFILLED, "0", "none", "cancel_order", None),
+        # "none": recorded so the invoice is not looked at again, nothing happens in Saleor
+        (
+            BexioInvoiceStatus.PAID,
+            OrderStatus.UNFULFILLED,
+            "0",
+            "none",
+            "cancel_order",
+            ("bexio_invoice_paid", "none"),
+        ),
         (
             BexioInvoiceStatus.CANCELLED,
             OrderStatus.UNFULFILLED,
