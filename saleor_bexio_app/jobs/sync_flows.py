@@ -170,6 +170,12 @@ class SyncFlows:
             bexio_id = await self._apply(run, action, plan.invoice_from_order)
             await self._repo.record_action(shop, order.id, action, bexio_id)
             run.done.add(action)
+        if (
+            BexioAction.CREATE_INVOICE in plan.actions
+            and BexioAction.ISSUE_INVOICE not in plan.actions
+        ):
+            # Issuing checks the totals first; a draft left for later is checked right away.
+            self._check_totals(run, await self._invoice(run))
         await self._refund(run, job)
 
     async def poll_invoices(self, job: Job) -> None:
