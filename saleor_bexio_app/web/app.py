@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 
+from saleor_bexio_app.api.endpoint import graphql_routes
 from saleor_bexio_app.jobs.model import JobKind
 from saleor_bexio_app.jobs.schedules import Schedule
 from saleor_bexio_app.jobs.worker import Worker
@@ -67,7 +68,13 @@ def create_app(settings: Settings, deps: Deps | None = None) -> Starlette:
             await services.close()
 
     app = Starlette(
-        routes=[*api_routes(), *connect_routes(), *page_routes(), *dashboard_routes()],
+        routes=[
+            *api_routes(),
+            *graphql_routes(),
+            *connect_routes(),
+            *page_routes(),
+            *dashboard_routes(),
+        ],
         lifespan=lifespan,
     )
     app.state.services = services

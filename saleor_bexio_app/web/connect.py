@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 READ_PERMISSION = "MANAGE_ORDERS"
 CHANGE_PERMISSION = "MANAGE_APPS"
+NOT_CONFIGURED = (
+    "This app has no bexio client configured. Ask its operator to set "
+    "BEXIO_CLIENT_ID and BEXIO_CLIENT_SECRET."
+)
 
 _CLOSE_SCRIPT = "<script>setTimeout(function () { window.close(); }, 1500);</script>"
 
@@ -71,38 +75,51 @@ def connection_json(connection: BexioConnection | None) -> dict[str, Any]:
     }
 
 
+async def start_connect(services: Services, installation_id: InstallationId) -> str | None:
+    """A fresh bexio login URL for the shop, or None when this app has no bexio client."""
+    if not services.settings.bexio_client_id or not services.settings.bexio_client_secret:
+        return None
+    pkce = new_pkce()
+    async with services.sessions.begin() as session:
+        state = await services.connections.create_state(
+            session, installation_id, pkce.verifier, services.clock()
+        )
+    return services.oauth.authorize_url(state=state, code_challenge=pkce.challenge)
+
+
+async def read_connection(
+    services: Services, installation_id: InstallationId
+) -> BexioConnection | None:
+    """The shop's bexio connection, or None when it was never connected."""
+    async with services.sessions() as session:
+        return await services.connections.get(session, installation_id)
+
+
+async def disconnect_shop(services: Services, installation_id: InstallationId) -> bool:
+    """Delete the shop's bexio tokens; whether bexio confirmed revoking the refresh token."""
+    async with services.sessions.begin() as session:
+        refresh_token = await services.connections.disconnect(
+            session, installation_id, services.clock()
+        )
+    return await services.oauth.revoke(refresh_token) if refresh_token else False
+
+
 async def connect_url(request: Request) -> Response:
     """A bexio login URL for the calling shop (opened by the dashboard in a new tab)."""
     caller = await _caller(request, CHANGE_PERMISSION)
     if isinstance(caller, Response):
         return caller
-    services = _services(request)
-    if not services.settings.bexio_client_id or not services.settings.bexio_client_secret:
-        return JSONResponse(
-            {
-                "error": "This app has no bexio client configured. Ask its operator to set "
-                "BEXIO_CLIENT_ID and BEXIO_CLIENT_SECRET."
-            },
-            status_code=503,
-        )
-    pkce = new_pkce()
-    async with services.sessions.begin() as session:
-        state = await services.connections.create_state(
-            session, caller.id, pkce.verifier, services.clock()
-        )
-    return JSONResponse(
-        {"url": services.oauth.authorize_url(state=state, code_challenge=pkce.challenge)}
-    )
+    url = await start_connect(_services(request), caller.id)
+    if url is None:
+        return JSONResponse({"error": NOT_CONFIGURED}, status_code=503)
+    return JSONResponse({"url": url})
 
 
 async def connection_status(request: Request) -> Response:
     caller = await _caller(request, READ_PERMISSION)
     if isinstance(caller, Response):
         return caller
-    services = _services(request)
-    async with services.sessions() as session:
-        connection = await services.connections.get(session, caller.id)
-    return JSONResponse(connection_json(connection))
+    return JSONResponse(connection_json(await read_connection(_services(request), caller.id)))
 
 
 async def disconnect(request: Request) -> Response:
@@ -110,10 +127,7 @@ async def disconnect(request: Request) -> Response:
     caller = await _caller(request, CHANGE_PERMISSION)
     if isinstance(caller, Response):
         return caller
-    services = _services(request)
-    async with services.sessions.begin() as session:
-        refresh_token = await services.connections.disconnect(session, caller.id, services.clock())
-    revoked = await services.oauth.revoke(refresh_token) if refresh_token else False
+    revoked = await disconnect_shop(_services(request), caller.id)
     return JSONResponse({"status": "disconnected", "revokedAtBexio": revoked})
 
 
