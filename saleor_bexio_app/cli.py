@@ -1,4 +1,4 @@
-"""`saleor-bexio`: serve | worker | migrate | settings | vat-map."""
+"""`saleor-bexio`: serve | worker | migrate | settings | vat-map | resync."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Mapping, MutableMapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,68 @@ async def _shop_document(settings: Settings, what: str, shop_url: str, file: Pat
         print(f"saleor-bexio: {what} saved for {shop_url}")
 
 
+def _since_or_exit(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        print(f"saleor-bexio: --since must be a date like 2026-01-31: {value!r}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def _resync(settings: Settings, shop_url: str, entity: str, since: date, wait: bool) -> None:
+    """Start a backfill; with `wait`, run a worker here until it is done, printing progress."""
+    from saleor_bexio_app.ids import SaleorApiUrl
+    from saleor_bexio_app.jobs.backfill import (
+        DONE,
+        FAILED,
+        BackfillEntity,
+        backfill_progress,
+        start_backfill,
+    )
+    from saleor_bexio_app.store.migrate import upgrade
+    from saleor_bexio_app.web.app import make_worker
+    from saleor_bexio_app.web.services import Deps, build_services
+
+    services = build_services(settings, Deps())
+    try:
+        await upgrade(services.engine)
+        async with services.sessions() as session:
+            installation = await services.installations.find(session, SaleorApiUrl(shop_url))
+        if installation is None:
+            print(
+                f"saleor-bexio: no shop installed the app with the Saleor API URL {shop_url}",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
+        shop = installation.id
+        backfill_id = await start_backfill(
+            services.sessions, shop, BackfillEntity(entity), since, now=services.clock()
+        )
+        print(f"backfill {backfill_id} started: {entity} created since {since.isoformat()}")
+        if not wait:
+            return
+        worker = make_worker(services, with_schedules=False)
+        while True:
+            ran = await worker.run_once()
+            [progress] = [
+                p for p in await backfill_progress(services.sessions, shop) if p.id == backfill_id
+            ]
+            total = "?" if progress.total is None else str(progress.total)
+            print(f"backfill {backfill_id}: {progress.status} {progress.done}/{total}")
+            if progress.status == FAILED:
+                raise SystemExit(1)
+            if progress.status == DONE and not ran:
+                return
+            if not ran:
+                pause = await services.error_log.pause_state(shop)
+                if pause is not None:
+                    print(f"saleor-bexio: the shop's sync is paused: {pause.reason}")
+                    raise SystemExit(1)
+                await asyncio.sleep(1.0)
+    finally:
+        await services.close()
+
+
 def _add_document_commands(commands: Any, name: str, what: str) -> None:
     parser = commands.add_parser(name, help=f"show or set a shop's {what} (JSON)")
     actions = parser.add_subparsers(dest="action", required=True)
@@ -175,6 +238,15 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("worker", help="run a job worker only (scale-out)")
     commands.add_parser("migrate", help="apply database migrations and exit")
     _add_document_commands(commands, "settings", "sync settings")
+    resync = commands.add_parser(
+        "resync", help="queue a sync of every order or customer created since a date"
+    )
+    resync.add_argument("--shop", required=True, help="the shop's Saleor API URL")
+    resync.add_argument("--entity", required=True, choices=["orders", "customers"])
+    resync.add_argument("--since", required=True, help="first creation date, YYYY-MM-DD (UTC)")
+    resync.add_argument(
+        "--wait", action="store_true", help="run the sync here until the backfill is done"
+    )
     _add_document_commands(commands, "vat-map", "VAT mapping")
     args = parser.parse_args(argv)
 
@@ -190,6 +262,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command in ("settings", "vat-map"):
         file = args.file if args.action == "set" else None
         asyncio.run(_shop_document(settings, args.command, args.shop, file))
+    elif args.command == "resync":
+        since = _since_or_exit(args.since)
+        asyncio.run(_resync(settings, args.shop, args.entity, since, args.wait))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -201,6 +202,40 @@ mutation OrderNoteAdd($id: ID!, $message: String!) {
 """
 )
 
+ORDERS_CREATED_SINCE_QUERY = gql(
+    """
+query OrdersCreatedSince($since: DateTime!, $first: Int!, $after: String) {
+  orders(
+    where: { createdAt: { gte: $since } }
+    sortBy: { field: CREATED_AT, direction: ASC }
+    first: $first
+    after: $after
+  ) {
+    totalCount
+    edges { node { id } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+)
+
+CUSTOMERS_JOINED_SINCE_QUERY = gql(
+    """
+query CustomersJoinedSince($since: DateTime!, $first: Int!, $after: String) {
+  customers(
+    where: { dateJoined: { gte: $since } }
+    sortBy: { field: CREATED_AT, direction: ASC }
+    first: $first
+    after: $after
+  ) {
+    totalCount
+    edges { node { id } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+)
+
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -209,6 +244,16 @@ _M = TypeVar("_M", bound=BaseModel)
 class ShopInfo:
     name: str
     version: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdPage:
+    """One page of object ids, oldest first; `end_cursor` continues after the last of them."""
+
+    ids: list[SaleorId]
+    total: int
+    end_cursor: str | None
+    has_next: bool
 
 
 class SaleorClient:
@@ -259,6 +304,18 @@ class SaleorClient:
         if data.get("user") is None:
             return None
         return to_customer(_parse(SaleorUser, data["user"], "customer"))
+
+    async def list_order_ids(
+        self, since: datetime, *, first: int, after: str | None = None
+    ) -> IdPage:
+        """Ids of orders created at or after `since`, oldest first, one page."""
+        return await self._id_page(ORDERS_CREATED_SINCE_QUERY, "orders", since, first, after)
+
+    async def list_customer_ids(
+        self, since: datetime, *, first: int, after: str | None = None
+    ) -> IdPage:
+        """Ids of customers who joined at or after `since`, oldest first, one page."""
+        return await self._id_page(CUSTOMERS_JOINED_SINCE_QUERY, "customers", since, first, after)
 
     async def list_tax_classes(self) -> list[SaleorTaxClass]:
         """Every tax class with its per-country rates (percent), all pages."""
@@ -326,6 +383,24 @@ class SaleorClient:
         """Add a note to the order's history (orderNoteAdd; orderAddNote is gone in 3.24)."""
         data = await self._execute(ORDER_NOTE_ADD, {"id": order_id, "message": message})
         _raise_mutation_errors(data, "orderNoteAdd", "add a note to the order")
+
+    async def _id_page(
+        self,
+        request: GraphQLRequest,
+        field: str,
+        since: datetime,
+        first: int,
+        after: str | None,
+    ) -> IdPage:
+        variables = {"since": since.isoformat(), "first": first, "after": after}
+        connection = (await self._execute(request, variables)).get(field) or {}
+        page = connection.get("pageInfo") or {}
+        return IdPage(
+            ids=[SaleorId(str(edge["node"]["id"])) for edge in connection.get("edges") or []],
+            total=int(connection.get("totalCount") or 0),
+            end_cursor=page.get("endCursor"),
+            has_next=bool(page.get("hasNextPage")),
+        )
 
     async def _all_nodes(self, request: GraphQLRequest, field: str) -> list[Any]:
         """Every node of a connection, following `endCursor` (Saleor serves at most 100)."""

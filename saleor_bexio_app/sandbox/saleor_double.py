@@ -682,6 +682,8 @@ class SaleorDouble:
             "shop": self._resolve_shop,
             "order": self._resolve_order,
             "user": self._resolve_user,
+            "orders": self._resolve_orders,
+            "customers": self._resolve_customers,
             "taxClasses": self._resolve_tax_classes,
             "taxCountryConfigurations": self._resolve_tax_country_configurations,
             "taxConfigurations": self._resolve_tax_configurations,
@@ -738,6 +740,20 @@ class SaleorDouble:
             if args.get("email") and customer["email"].lower() == args["email"].lower():
                 return customer
         return None
+
+    def _resolve_orders(self, info: _Info, **args: Any) -> dict[str, Any]:
+        _require(info, _ORDERS)
+        since = _since(args.get("where"), "createdAt")
+        orders = [o for o in self.store.orders.values() if _at(o["created"]) >= since]
+        orders.sort(key=lambda o: _at(o["created"]), reverse=_descending(args))
+        return _connection([_order_view(o) for o in orders], args)
+
+    def _resolve_customers(self, info: _Info, **args: Any) -> dict[str, Any]:
+        _require(info, _USERS)
+        since = _since(args.get("where"), "dateJoined")
+        customers = [c for c in self.store.customers.values() if _at(c["dateJoined"]) >= since]
+        customers.sort(key=lambda c: _at(c["dateJoined"]), reverse=_descending(args))
+        return _connection(customers, args)
 
     def _resolve_tax_classes(self, info: _Info, **args: Any) -> dict[str, Any]:
         if _caller(info) is None:
@@ -1008,6 +1024,21 @@ def _connection(nodes: Sequence[dict[str, Any]], args: Mapping[str, Any]) -> dic
             "endCursor": edges[-1]["cursor"] if edges else None,
         },
     }
+
+
+def _at(value: str | datetime) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _since(where: Mapping[str, Any] | None, field_name: str) -> datetime:
+    """The `gte` bound of a `where: {field: {gte: ...}}` range (the only form the app sends)."""
+    bound = ((where or {}).get(field_name) or {}).get("gte")
+    return _at(bound) if bound else datetime.min.replace(tzinfo=UTC)
+
+
+def _descending(args: Mapping[str, Any]) -> bool:
+    return bool(args.get("sortBy") and args["sortBy"].get("direction") == "DESC")
 
 
 def _encode_cursor(value: str) -> str:

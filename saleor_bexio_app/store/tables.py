@@ -296,5 +296,25 @@ class SyncCursorRow(Base):
     updated_at: Mapped[datetime]
 
 
+class BackfillRow(Base):
+    """A backfill of one entity created since a date: where it got to, for resuming and progress.
+
+    status: running -> done | failed. `cursor` is Saleor's `endCursor` of the last listed page.
+    """
+
+    __tablename__ = "backfills"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(20))
+    since: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="running")
+    total: Mapped[int | None] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -16,6 +16,7 @@ from saleor_bexio_app.bexio.oauth import BexioOAuth
 from saleor_bexio_app.bexio.tokens import NOT_CONNECTED, ConnectionTokens
 from saleor_bexio_app.errors import AppError, AuthError
 from saleor_bexio_app.ids import InstallationId, SaleorApiUrl
+from saleor_bexio_app.jobs.backfill import BackfillFlow
 from saleor_bexio_app.jobs.flows import InstallFlows
 from saleor_bexio_app.jobs.model import Job, JobKind
 from saleor_bexio_app.jobs.sync_flows import ShopPorts, SyncFlows
@@ -138,6 +139,8 @@ class Services:
         registry.register(JobKind.SYNC_ORDER, sync.sync_order)
         registry.register(JobKind.SYNC_CUSTOMER, sync.sync_customer)
         registry.register(JobKind.POLL_INVOICES, sync.poll_invoices)
+        backfill = BackfillFlow(self.sessions, self.installations, self.saleor, self.clock)
+        registry.register(JobKind.BACKFILL, backfill.run)
         return registry
 
 
