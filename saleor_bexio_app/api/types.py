@@ -152,6 +152,7 @@ class SyncError:
     first_seen_at: datetime
     last_seen_at: datetime
     status: str
+    bexio_invoice_id: int | None
 
     @classmethod
     def of(cls, entry: ErrorEntry) -> SyncError:
@@ -166,6 +167,7 @@ class SyncError:
             first_seen_at=entry.first_seen_at,
             last_seen_at=entry.last_seen_at,
             status=entry.status,
+            bexio_invoice_id=entry.bexio_invoice_id,
         )
 
 

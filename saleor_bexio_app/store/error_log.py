@@ -30,10 +30,12 @@ from saleor_bexio_app.store.tables import (
     BexioConnectionRow,
     InstallationRow,
     JobRow,
+    LinkRow,
     ShopSettingsRow,
     SyncErrorRow,
     utcnow,
 )
+from saleor_bexio_app.sync.model import LinkKind
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -57,6 +59,8 @@ class ErrorEntry:
     last_seen_at: datetime
     status: str
     job_id: JobId | None
+    # The bexio invoice already made for the order, if any (so the page can link to it).
+    bexio_invoice_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,7 @@ class PauseState:
     reason: str
 
 
-def _to_entry(row: SyncErrorRow) -> ErrorEntry:
+def _to_entry(row: SyncErrorRow, bexio_invoice_id: int | None = None) -> ErrorEntry:
     return ErrorEntry(
         id=row.id,
         kind=row.kind,
@@ -80,6 +84,7 @@ def _to_entry(row: SyncErrorRow) -> ErrorEntry:
         last_seen_at=row.last_seen_at,
         status=row.status,
         job_id=None if row.job_id is None else JobId(row.job_id),
+        bexio_invoice_id=bexio_invoice_id,
     )
 
 
@@ -169,7 +174,16 @@ class ErrorLog:
         offset: int = 0,
     ) -> list[ErrorEntry]:
         """The shop's errors, most recently seen first; `status=None` lists every status."""
-        query = select(SyncErrorRow).where(SyncErrorRow.installation_id == shop)
+        invoice = and_(
+            LinkRow.installation_id == SyncErrorRow.installation_id,
+            LinkRow.kind == LinkKind.INVOICE.value,
+            LinkRow.saleor_id == SyncErrorRow.key,
+        )
+        query = (
+            select(SyncErrorRow, LinkRow.bexio_id)
+            .outerjoin(LinkRow, invoice)
+            .where(SyncErrorRow.installation_id == shop)
+        )
         if status is not None:
             query = query.where(SyncErrorRow.status == status)
         if kind is not None:
@@ -180,7 +194,8 @@ class ErrorLog:
             .offset(offset)
         )
         async with self._sessions() as session:
-            return [_to_entry(row) for row in await session.scalars(query)]
+            rows = await session.execute(query)
+            return [_to_entry(row, bexio_id) for row, bexio_id in rows]
 
     async def open_error_count(self, shop: InstallationId) -> int:
         """How many of the shop's errors are unresolved."""

@@ -136,6 +136,7 @@ async def test_unmapped_vat_rate_is_one_readable_error_and_no_document(harness: 
     assert len(errors) == 1
     assert "3.8" in errors[0].user_message
     assert errors[0].key == order["id"]
+    assert errors[0].bexio_invoice_id is None
 
 
 async def test_paid_in_bexio_marks_the_saleor_order_paid_once_with_a_note(

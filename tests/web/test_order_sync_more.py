@@ -160,6 +160,7 @@ async def test_refund_of_a_paid_invoice_is_one_manual_item_until_dismissed(
     log = harness.services.error_log
     [item] = await log.list_errors(SHOP)
     assert item.reason == FailureReason.MANUAL
+    assert item.bexio_invoice_id == invoice_id  # the entry names the bexio document
     assert "CHF 20.00" in item.user_message or "20.00 CHF" in item.user_message
     assert "credit note" in item.user_message and invoice["document_nr"] in item.user_message
     assert emulator.invoices[invoice_id]["kb_item_status_id"] == PAID
