@@ -280,18 +280,19 @@ async def test_a_handler_finishing_after_its_job_was_taken_over_leaves_it_to_the
 async def test_heartbeats_keep_a_long_handler_from_being_reaped(
     engine: AsyncEngine, sessions: Sessions, installation: InstallationId
 ) -> None:
-    # given: a real clock, a 0.4 s lease and a handler that takes 1 s
+    # given: a real clock, a 1 s lease and a handler that takes 2.5 s (heartbeats every 1/3 s
+    # leave room for a slow database on a loaded machine)
     runs: list[int] = []
 
     async def handler(job: Job) -> None:
         runs.append(job.attempts)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.5)
 
     async with sessions.begin() as session:
         await queue.enqueue(
             session, installation_id=installation, kind=KIND, key="slow", now=utcnow()
         )
-    worker = _worker(engine, handler, lease_seconds=0.4)
+    worker = _worker(engine, handler, lease_seconds=1.0)
     reaped: list[queue.ReapedJob] = []
 
     async def reaper() -> None:
