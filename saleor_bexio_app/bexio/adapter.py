@@ -65,7 +65,7 @@ from saleor_bexio_app.sync.orders import (
     SendDraft,
     TextPosition,
 )
-from saleor_bexio_app.sync.ports import BexioInvoiceState, BexioInvoiceStatus
+from saleor_bexio_app.sync.ports import BexioInvoiceState, BexioInvoiceStatus, BexioPaymentState
 from saleor_bexio_app.sync.vat import BexioTax
 
 logger = logging.getLogger(__name__)
@@ -235,6 +235,19 @@ class BexioAdapter:
             message=mail.message,
         )
         await self._client.send_invoice(invoice_id, body)
+
+    async def list_payments(self, invoice_id: BexioInvoiceId) -> list[BexioPaymentState]:
+        """The payments booked on an invoice."""
+        return [
+            BexioPaymentState(
+                id=payment.id,
+                value=payment.value,
+                bank_account_id=None
+                if payment.bank_account_id is None
+                else int(payment.bank_account_id),
+            )
+            for payment in await self._client.list_invoice_payments(invoice_id)
+        ]
 
     async def create_payment(
         self, invoice_id: BexioInvoiceId, payment: PaymentDraft

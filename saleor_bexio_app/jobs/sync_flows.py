@@ -9,6 +9,7 @@ process died before the ledger write) is closed by searching bexio for the invoi
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -340,17 +341,32 @@ class SyncFlows:
     async def _book_gift_cards(self, run: _OrderRun, invoice: BexioInvoiceState) -> None:
         """Record each gift card as a payment on the issued invoice, once (ledgered per card).
 
-        A crash between bexio's answer and the ledger write can still book one card twice;
-        bexio has no reference on payments to search for.
+        bexio payments carry no reference to search for. So before booking a card that the
+        ledger does not know, the invoice's payments are compared with what the ledger accounts
+        for: a payment with the card's amount and account that nothing in the ledger explains is
+        the one an earlier run booked before it crashed, and is recorded instead of booked again.
         """
         payments = plan_gift_card_payments(run.order, run.settings)
         if not payments or invoice.status not in OPEN_INVOICE:
             return
         booked = await self._repo.events_done(run.shop, run.order.id)
+        missing = [(event, payment) for event, payment in payments if event not in booked]
+        if not missing:
+            return
+        unexplained = Counter(
+            (state.value, state.bank_account_id)
+            for state in await run.ports.bexio.list_payments(invoice.id)
+        )
         for event, payment in payments:
-            if event not in booked:
+            if event in booked:
+                unexplained[(payment.value.amount, int(payment.bank_account_id))] -= 1
+        for event, payment in missing:
+            key = (payment.value.amount, int(payment.bank_account_id))
+            if unexplained[key] > 0:
+                unexplained[key] -= 1
+            else:
                 await run.ports.bexio.create_payment(invoice.id, payment)
-                await self._repo.record_event(run.shop, run.order.id, event)
+            await self._repo.record_event(run.shop, run.order.id, event)
 
     async def _refund(self, run: _OrderRun, job: Job) -> None:
         """A refund in Saleor: cancel the unpaid invoice, or one manual item per refunded total.

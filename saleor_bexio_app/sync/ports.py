@@ -56,6 +56,15 @@ class BexioInvoiceState:
     updated_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class BexioPaymentState:
+    """A payment booked on a bexio invoice (by the app, or by hand in bexio)."""
+
+    id: BexioPaymentId
+    value: Decimal
+    bank_account_id: int | None
+
+
 class SaleorPort(Protocol):
     """Reads from and transitions in one Saleor shop."""
 
@@ -145,6 +154,10 @@ class BexioPort(Protocol):
         self, invoice_id: BexioInvoiceId, payment: PaymentDraft
     ) -> BexioPaymentId:
         """Record a payment on an issued invoice."""
+        ...
+
+    async def list_payments(self, invoice_id: BexioInvoiceId) -> Sequence[BexioPaymentState]:
+        """The payments booked on an invoice."""
         ...
 
     async def cancel_invoice(self, invoice_id: BexioInvoiceId) -> None:

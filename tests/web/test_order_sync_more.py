@@ -118,6 +118,37 @@ async def test_gift_card_payment_that_failed_is_booked_once_on_retry(harness: Ha
     assert await harness.jobs() == []
 
 
+async def test_gift_card_payment_booked_but_answer_lost_is_not_booked_twice(
+    harness: Harness,
+) -> None:
+    # given bexio books the gift-card payment, then the connection drops before the answer
+    double, app, emulator = await _shop(harness, gift_card_bank_account_id=GIFT_CARDS)
+    _add_gift_card_account(emulator)
+    order = double.add_order(gift_cards=[("A1B2", "20.00")])
+    await _deliver(harness, double, app, "ORDER_CREATED", order["id"])
+    original = emulator.app
+
+    async def drop_payment_answer(scope: Any, receive: Any, send: Any) -> None:
+        is_post = scope["type"] == "http" and scope["method"] == "POST"
+        if is_post and scope["path"].endswith("/payment"):
+            emulator.fail_next(1, "reset", processed=True)
+            harness.network.add_host("bexio.test", original)
+        await original(scope, receive, send)
+
+    harness.network.add_host("bexio.test", drop_payment_answer)
+    await harness.run_jobs()
+    assert len(emulator.payments) == 1
+    [job] = await harness.jobs()
+    assert job.state == "queued"
+    # when the retry runs
+    harness.clock.advance(3600)
+    await _run_all(harness)
+    # then the payment bexio already has is recognised: still one gift-card payment
+    [card] = emulator.payments.values()
+    assert Decimal(card["value"]) == Decimal("20.00")
+    assert await harness.jobs() == []
+
+
 async def test_full_refund_of_an_unpaid_invoice_cancels_it_once(harness: Harness) -> None:
     # given an issued, unpaid invoice
     double, app, emulator = await _shop(harness)
