@@ -39,6 +39,7 @@ from saleor_bexio_app.bexio.wire import (
     BexioPositionDiscountIn,
     BexioPositionIn,
     BexioPositionTextIn,
+    BexioSearch,
 )
 from saleor_bexio_app.errors import AppError, NotFoundError, RejectedError
 from saleor_bexio_app.ids import (
@@ -271,6 +272,17 @@ class BexioAdapter:
         await self._client.delete_invoice(invoice_id)
 
     # --- orders and deliveries -------------------------------------------------------------------
+
+    async def find_order_by_api_reference(
+        self, reference: str, *, contact_id: BexioContactId
+    ) -> BexioOrderId | None:
+        """bexio cannot search orders by `api_reference` (API.md "Corrections" 3): read the
+        contact's orders and match it exactly."""
+        criteria = [BexioSearch(field="contact_id", value=str(int(contact_id)))]
+        async for order in self._client.iterate_search_orders(criteria):
+            if order.api_reference == reference:
+                return order.id
+        return None
 
     async def create_order(self, draft: OrderDraft) -> BexioOrderId:
         """Create a bexio order with its positions."""

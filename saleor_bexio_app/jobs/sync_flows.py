@@ -277,6 +277,13 @@ class SyncFlows:
         if existing is not None:
             return existing.bexio_id
         contact_id = await self._contact(run)
+        found = await run.ports.bexio.find_order_by_api_reference(
+            run.order.id, contact_id=contact_id
+        )
+        if found is not None:
+            log.info("order %s: bexio order %s found by api_reference", run.order.id, found)
+            await self._repo.save_link(run.shop, Link(LinkKind.ORDER, run.order.id, found))
+            return found
         draft = plan_order(
             run.order,
             run.settings,

@@ -128,6 +128,12 @@ class BexioPort(Protocol):
         """Invoices whose `updated_at` is at or after `since` (for the paid/cancelled poll)."""
         ...
 
+    async def find_order_by_api_reference(
+        self, reference: str, *, contact_id: BexioContactId
+    ) -> BexioOrderId | None:
+        """The contact's bexio order created for this Saleor order id (idempotent create)."""
+        ...
+
     async def create_order(self, draft: OrderDraft) -> BexioOrderId:
         """Create a bexio order with its positions."""
         ...

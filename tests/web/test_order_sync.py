@@ -8,6 +8,7 @@ from typing import Any
 from saleor_bexio_app.ids import BexioAccountId, BexioBankAccountId, BexioTaxId, InstallationId
 from saleor_bexio_app.sandbox.bexio import BexioEmulator
 from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
+from saleor_bexio_app.sync.actions import ActionMatrix
 from saleor_bexio_app.sync.vat import TaxMapping
 from tests.builders import make_settings
 from tests.web.conftest import SHOP_A, Harness
@@ -201,3 +202,37 @@ async def test_errors_pile_up_pause_the_shop_and_resume_loses_nothing(harness: H
     assert references == sorted([bad[0]["id"], bad[1]["id"], good["id"]])
     assert await harness.jobs() == []
     assert await harness.services.error_log.pause_state(shop) is None
+
+
+async def test_bexio_order_created_but_answer_lost_is_found_again_not_duplicated(
+    harness: Harness,
+) -> None:
+    # given a shop that creates a bexio order (and the invoice from it) on confirmation
+    matrix = ActionMatrix.from_mapping(
+        {"unfulfilled": ["create_order", "create_invoice", "issue_invoice", "create_delivery"]}
+    )
+    double, app, emulator = await _shop(harness, order_actions=matrix)
+    order = double.add_order()
+    await _deliver(harness, double, app, "ORDER_CREATED", order["id"])
+    original = emulator.app
+
+    async def drop_order_answer(scope: Any, receive: Any, send: Any) -> None:
+        is_post = scope["type"] == "http" and scope["method"] == "POST"
+        if is_post and scope["path"] == "/2.0/kb_order":
+            emulator.fail_next(1, "reset", processed=True)
+            harness.network.add_host("bexio.test", original)
+        await original(scope, receive, send)
+
+    harness.network.add_host("bexio.test", drop_order_answer)
+    await harness.run_jobs()
+    assert len(emulator.orders) == 1
+    # when the retry runs
+    harness.clock.advance(3600)
+    await _run_all(harness)
+    # then the order bexio already had is used: one order, one invoice from it, one delivery
+    assert len(emulator.orders) == 1
+    [invoice] = emulator.invoices.values()
+    assert invoice["api_reference"] == order["id"]
+    assert invoice["kb_item_status_id"] == 8
+    assert len(emulator.deliveries) == 1
+    assert await harness.jobs() == []
