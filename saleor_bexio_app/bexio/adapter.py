@@ -12,10 +12,11 @@ changed-since search then starts an hour early, so nothing is missed (some invoi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar, assert_never
+from typing import Any, TypeVar, assert_never
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
@@ -73,6 +74,7 @@ logger = logging.getLogger(__name__)
 
 BEXIO_ZONE = ZoneInfo("Europe/Zurich")
 _M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
 _ZERO = Decimal(0)
 _ONE_SECOND = timedelta(seconds=1)
 _ONE_HOUR = timedelta(hours=1)
@@ -96,6 +98,32 @@ def _is_repeated_hour(local: datetime) -> bool:
     return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
 
 
+class MasterDataCache:
+    """bexio master data (taxes, currencies, countries, languages, document settings) per
+    company, kept for `ttl` seconds so jobs do not re-read what rarely changes."""
+
+    def __init__(self, *, ttl: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    async def get(self, company: str, name: str, load: Callable[[], Awaitable[_T]]) -> _T:
+        """The cached value, or `load()`'s result cached for `ttl` seconds."""
+        now = self._monotonic()
+        hit = self._entries.get((company, name))
+        if hit is not None and hit[0] > now:
+            value: _T = hit[1]
+            return value
+        loaded = await load()
+        self._entries[(company, name)] = (now + self._ttl, loaded)
+        return loaded
+
+    def forget(self, company: str) -> None:
+        """Drop everything cached for the company."""
+        for key in [key for key in self._entries if key[0] == company]:
+            del self._entries[key]
+
+
 class BexioAdapter:
     """One connected bexio company through `BexioPort`; caches master data per instance.
 
@@ -103,13 +131,17 @@ class BexioAdapter:
     adapter; build one adapter per job so a change in bexio is seen by the next job.
     """
 
-    def __init__(self, client: BexioClient) -> None:
+    def __init__(
+        self,
+        client: BexioClient,
+        *,
+        master_data: MasterDataCache | None = None,
+        company_key: str = "default",
+    ) -> None:
         self._client = client
-        self._taxes: tuple[BexioTax, ...] | None = None
-        self._currencies: dict[str, BexioCurrencyId] | None = None
-        self._countries: dict[str, BexioCountryId] | None = None
-        self._languages: dict[str, BexioLanguageId] | None = None
-        self._item_settings: tuple[BexioItemSetting, ...] | None = None
+        # Without a shared cache, master data is read once per adapter (one job).
+        self._master = master_data or MasterDataCache(ttl=float("inf"))
+        self._company = company_key
 
     def __repr__(self) -> str:
         return f"BexioAdapter({self._client!r})"
@@ -304,43 +336,53 @@ class BexioAdapter:
 
     async def list_taxes(self) -> Sequence[BexioTax]:
         """Every tax, active and inactive, sales and input taxes alike."""
-        if self._taxes is None:
-            self._taxes = tuple(_tax(tax) for tax in await self._client.list_taxes())
-        return self._taxes
+
+        async def load() -> tuple[BexioTax, ...]:
+            return tuple(_tax(tax) for tax in await self._client.list_taxes())
+
+        return await self._master.get(self._company, "taxes", load)
 
     async def list_currencies(self) -> Mapping[str, BexioCurrencyId]:
         """Currency ids by upper-case ISO 4217 code (bexio's `name`)."""
-        if self._currencies is None:
+
+        async def load() -> dict[str, BexioCurrencyId]:
             currencies = await self._client.list_currencies()
-            self._currencies = _by_code((c.name.strip().upper(), c.id) for c in currencies)
-        return self._currencies
+            return _by_code((c.name.strip().upper(), c.id) for c in currencies)
+
+        return await self._master.get(self._company, "currencies", load)
 
     async def list_countries(self) -> Mapping[str, BexioCountryId]:
         """Country ids by upper-case ISO 3166 alpha-2 code; countries without one are left out.
 
         `name_short` is not used: it is bexio's own code ("D", "FL"), not ISO (API.md §c).
         """
-        if self._countries is None:
+
+        async def load() -> dict[str, BexioCountryId]:
             countries = await self._client.list_countries()
-            self._countries = _by_code(
-                ((c.iso_3166_alpha2 or "").strip().upper(), c.id) for c in countries
-            )
-        return self._countries
+            return _by_code(((c.iso_3166_alpha2 or "").strip().upper(), c.id) for c in countries)
+
+        return await self._master.get(self._company, "countries", load)
 
     async def list_languages(self) -> Mapping[str, BexioLanguageId]:
         """Language ids by lower-case ISO 639-1 code."""
-        if self._languages is None:
+
+        async def load() -> dict[str, BexioLanguageId]:
             languages = await self._client.list_languages()
-            self._languages = _by_code(
-                ((lang.iso_639_1 or "").strip().lower(), lang.id) for lang in languages
-            )
-        return self._languages
+            return _by_code(((lang.iso_639_1 or "").strip().lower(), lang.id) for lang in languages)
+
+        return await self._master.get(self._company, "languages", load)
+
+    def forget_master_data(self) -> None:
+        """Read master data from bexio again next time (after a configuration error)."""
+        self._master.forget(self._company)
 
     async def uses_automatic_numbering(self, document_class: str) -> bool:
         """bexio's `use_automatic_enumeration` for a document class ("KbInvoice", "KbOrder")."""
-        if self._item_settings is None:
-            self._item_settings = tuple(await self._client.list_item_settings())
-        for setting in self._item_settings:
+
+        async def load() -> tuple[BexioItemSetting, ...]:
+            return tuple(await self._client.list_item_settings())
+
+        for setting in await self._master.get(self._company, "item_settings", load):
             if setting.kb_item_class == document_class:
                 return setting.use_automatic_enumeration
         raise AppError(

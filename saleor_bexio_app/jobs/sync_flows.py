@@ -151,8 +151,16 @@ class SyncFlows:
 
     async def sync_order(self, job: Job) -> None:
         """Run the order's ticked bexio actions for its current state, each exactly once."""
+        ports = await self._ports(job.installation_id)
+        try:
+            await self._sync_order(job, ports)
+        except ConfigError:
+            # The merchant fixes configuration in bexio (e.g. activates a tax): read it afresh.
+            ports.bexio.forget_master_data()
+            raise
+
+    async def _sync_order(self, job: Job, ports: ShopPorts) -> None:
         shop = job.installation_id
-        ports = await self._ports(shop)
         order = await ports.saleor.get_order(SaleorId(job.key))
         if order is None:
             return

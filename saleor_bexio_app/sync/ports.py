@@ -198,6 +198,10 @@ class BexioPort(Protocol):
         """Article ids by `intern_code` for those SKUs that are bexio articles."""
         ...
 
+    def forget_master_data(self) -> None:
+        """Read taxes, currencies and settings from bexio again next time."""
+        ...
+
     async def uses_automatic_numbering(self, document_class: str) -> bool:
         """bexio's `use_automatic_enumeration` for "KbInvoice" or "KbOrder"."""
         ...

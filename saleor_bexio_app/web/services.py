@@ -9,7 +9,7 @@ from datetime import datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from saleor_bexio_app.bexio.adapter import BexioAdapter
+from saleor_bexio_app.bexio.adapter import BexioAdapter, MasterDataCache
 from saleor_bexio_app.bexio.client import AccessTokens, BexioClient
 from saleor_bexio_app.bexio.limiter import RateLimiter
 from saleor_bexio_app.bexio.oauth import BexioOAuth
@@ -34,6 +34,8 @@ from saleor_bexio_app.store.sync_repo import SqlSyncRepo
 from saleor_bexio_app.store.tables import utcnow
 
 BEXIO_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+# Taxes, currencies, countries and document settings rarely change; a config error forgets them.
+MASTER_DATA_TTL_SECONDS = 600.0
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Services:
     bexio_http: httpx.AsyncClient
     oauth: BexioOAuth
     limiter: RateLimiter
+    master_data: MasterDataCache
     fetch_jwks: JwksFetcher
     jwks: JwksRefresher
     clock: Callable[[], datetime]
@@ -114,7 +117,11 @@ class Services:
             raise AuthError(reason or NOT_CONNECTED)
         saleor = SaleorAdapter(self.saleor(installation.saleor_api_url, token))
         company = connection.company_id or f"installation-{installation_id}"
-        bexio = BexioAdapter(self.bexio(self.bexio_tokens(installation_id), company))
+        bexio = BexioAdapter(
+            self.bexio(self.bexio_tokens(installation_id), company),
+            master_data=self.master_data,
+            company_key=company,
+        )
         return ShopPorts(saleor=saleor, bexio=bexio)
 
     async def after_park(self, job: Job) -> None:
@@ -167,6 +174,7 @@ def build_services(settings: Settings, deps: Deps) -> Services:
             redirect_uri=f"{settings.app_url}/bexio/oauth/callback",
         ),
         limiter=RateLimiter(),
+        master_data=MasterDataCache(ttl=MASTER_DATA_TTL_SECONDS),
         fetch_jwks=fetch_jwks,
         jwks=JwksRefresher(fetch_jwks, min_interval=settings.jwks_refetch_interval_seconds),
         clock=deps.clock,

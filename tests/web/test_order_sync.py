@@ -236,3 +236,14 @@ async def test_bexio_order_created_but_answer_lost_is_found_again_not_duplicated
     assert invoice["kb_item_status_id"] == 8
     assert len(emulator.deliveries) == 1
     assert await harness.jobs() == []
+
+
+async def test_master_data_is_read_once_for_many_orders(harness: Harness) -> None:
+    double, app, emulator = await _shop(harness)
+    for _ in range(3):
+        order = double.add_order()
+        await _deliver(harness, double, app, "ORDER_CREATED", order["id"])
+        await _run_all(harness)
+    assert len(emulator.invoices) == 3
+    for path in ("/3.0/taxes", "/3.0/currencies", "/2.0/country", "/2.0/kb_item_setting"):
+        assert [p for _, p in emulator.calls if p == path] == [path], path
