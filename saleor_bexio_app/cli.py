@@ -1,4 +1,4 @@
-"""`saleor-bexio`: serve | worker | migrate | settings | vat-map | resync."""
+"""`saleor-bexio`: serve | worker | migrate | settings | vat-map | resync | sandbox."""
 
 from __future__ import annotations
 
@@ -87,6 +87,13 @@ async def _work(settings: Settings) -> None:
         await make_worker(services).run(stop)
     finally:
         await services.close()
+
+
+def _sandbox(port: int, database_url: str | None) -> None:
+    from saleor_bexio_app.sandbox.run import serve_sandbox
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve_sandbox(port, database_url=database_url))
 
 
 def _fail(message: str) -> SystemExit:
@@ -248,7 +255,18 @@ def main(argv: list[str] | None = None) -> None:
         "--wait", action="store_true", help="run the sync here until the backfill is done"
     )
     _add_document_commands(commands, "vat-map", "VAT mapping")
+    sandbox = commands.add_parser(
+        "sandbox", help="run the app with a Saleor double, a bexio emulator and a dashboard page"
+    )
+    sandbox.add_argument("--port", type=int, default=8000, help="the app's port (0: any free)")
+    sandbox.add_argument(
+        "--database-url", default=None, help="default: SQLite in a temporary directory"
+    )
     args = parser.parse_args(argv)
+
+    if args.command == "sandbox":
+        _sandbox(args.port, args.database_url)
+        return
 
     settings = _settings_or_exit(os.environ)
     _configure_logging(settings)

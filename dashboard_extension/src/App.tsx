@@ -1,12 +1,9 @@
-import { AppBridge, AppBridgeProvider, useAppBridge } from "@saleor/app-sdk/app-bridge";
+import { AppBridgeProvider, useAppBridge } from "@saleor/app-sdk/app-bridge";
 import { Box, ThemeProvider, useTheme } from "@saleor/macaw-ui";
 import { useEffect } from "react";
 
+import { appBridge } from "./appBridge";
 import { Router } from "./router";
-
-// One AppBridge per page load: it reads id/theme/saleorApiUrl from the iframe URL and waits for the
-// dashboard's handshake (which carries the user's token) via postMessage.
-const appBridge = new AppBridge({ autoNotifyReady: true });
 
 function toMacawTheme(theme: string | undefined): "defaultLight" | "defaultDark" {
   return theme === "dark" ? "defaultDark" : "defaultLight";
@@ -27,14 +24,29 @@ function ThemeSynchronizer() {
   return null;
 }
 
+/** The page's surface in the theme's background colour; `data-theme` names macaw's theme. */
+function Surface() {
+  const { theme } = useTheme();
+  return (
+    <Box
+      data-testid="app-root"
+      data-theme={theme}
+      backgroundColor="default1"
+      color="default1"
+      padding={6}
+      style={{ minHeight: "100vh", boxSizing: "border-box" }}
+    >
+      <Router />
+    </Box>
+  );
+}
+
 export function App() {
   return (
     <AppBridgeProvider appBridgeInstance={appBridge}>
       <ThemeProvider defaultTheme={toMacawTheme(appBridge.getState().theme)}>
         <ThemeSynchronizer />
-        <Box padding={6}>
-          <Router />
-        </Box>
+        <Surface />
       </ThemeProvider>
     </AppBridgeProvider>
   );

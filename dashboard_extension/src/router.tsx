@@ -1,11 +1,12 @@
 import { type ReactElement, useEffect, useState } from "react";
 
+import { ErrorsPage } from "./pages/ErrorsPage";
 import { NotFoundPage, PlaceholderPage } from "./pages/Placeholder";
 
 /** Pages by pathname below the app's base (/app). The real pages replace these placeholders. */
 export const routes: Record<string, () => ReactElement> = {
   "/app": () => <PlaceholderPage title="bexio" />,
-  "/app/errors": () => <PlaceholderPage title="Sync errors" />,
+  "/app/errors": () => <ErrorsPage />,
   "/app/order-widget": () => <PlaceholderPage title="bexio documents" />,
   "/app/order-sync": () => <PlaceholderPage title="Sync order to bexio" />,
 };

@@ -1,0 +1,142 @@
+import { useDashboardLocale } from "./appBridge";
+
+export type Language = "en" | "de";
+
+/** "de", "de-CH", "DE_CH" → German; everything else → English. */
+export function toLanguage(locale: string | undefined): Language {
+  return locale?.toLowerCase().startsWith("de") ? "de" : "en";
+}
+
+const en = {
+  errorsTitle: "bexio sync errors",
+  waiting: "Waiting for the Saleor dashboard…",
+  loading: "Loading…",
+  loadFailed: "The bexio app could not load this page:",
+  reload: "Reload",
+  connected: (company: string, user: string) => `bexio connected: ${company}${user ? ` (${user})` : ""}`,
+  connectedPlain: "bexio connected",
+  broken: (reason: string) => `bexio connection broken: ${reason}`,
+  disconnected: "bexio not connected. Connect it on the app's settings page.",
+  paused: (since: string, reason: string) => `The sync to bexio is paused since ${since}: ${reason}.`,
+  pausedHint: "New changes wait until you resume; fix or dismiss the errors below first.",
+  resume: "Resume sync",
+  resumed: "The sync runs again.",
+  showOpen: "Open",
+  showAll: "All",
+  noErrors: "No sync errors. Everything reached bexio.",
+  colKind: "Kind",
+  colKey: "Saleor object",
+  colReason: "Reason",
+  colMessage: "Message",
+  colOccurrences: "Occurrences",
+  colLastSeen: "Last seen",
+  colStatus: "Status",
+  colActions: "",
+  retry: "Retry",
+  dismiss: "Dismiss",
+  retried: (count: number) => `${count} ${count === 1 ? "entry" : "entries"} queued again.`,
+  dismissed: (count: number) => `${count} ${count === 1 ? "entry" : "entries"} dismissed.`,
+  forbidden: "You need the MANAGE_APPS permission for this.",
+  kinds: {
+    sync_order: "Order",
+    sync_customer: "Customer",
+    sync_product: "Product",
+    poll_invoices: "Invoice check",
+    backfill: "Backfill",
+    app_installed: "Installation",
+  } as Record<string, string>,
+  reasons: {
+    transient: "Temporary",
+    rejected: "Rejected by bexio",
+    config: "Settings",
+    auth: "Connection",
+    not_found: "Not found",
+    exceeded: "Gave up after retries",
+    internal: "Unexpected",
+    manual: "To do by hand",
+  } as Record<string, string>,
+  statuses: {
+    open: "Open",
+    retried: "Retried",
+    dismissed: "Dismissed",
+    resolved: "Resolved",
+  } as Record<string, string>,
+};
+
+export type Messages = typeof en;
+
+const de: Messages = {
+  errorsTitle: "bexio-Synchronisationsfehler",
+  waiting: "Warten auf das Saleor-Dashboard…",
+  loading: "Wird geladen…",
+  loadFailed: "Die bexio-App konnte diese Seite nicht laden:",
+  reload: "Neu laden",
+  connected: (company, user) => `bexio verbunden: ${company}${user ? ` (${user})` : ""}`,
+  connectedPlain: "bexio verbunden",
+  broken: (reason) => `bexio-Verbindung unterbrochen: ${reason}`,
+  disconnected: "bexio ist nicht verbunden. Verbinden Sie es in den Einstellungen der App.",
+  paused: (since, reason) => `Die Synchronisation mit bexio ist seit ${since} pausiert: ${reason}.`,
+  pausedHint:
+    "Neue Änderungen warten, bis Sie fortsetzen; beheben oder verwerfen Sie zuerst die Fehler unten.",
+  resume: "Synchronisation fortsetzen",
+  resumed: "Die Synchronisation läuft wieder.",
+  showOpen: "Offen",
+  showAll: "Alle",
+  noErrors: "Keine Synchronisationsfehler. Alles ist in bexio angekommen.",
+  colKind: "Art",
+  colKey: "Saleor-Objekt",
+  colReason: "Ursache",
+  colMessage: "Meldung",
+  colOccurrences: "Vorkommen",
+  colLastSeen: "Zuletzt",
+  colStatus: "Status",
+  colActions: "",
+  retry: "Erneut versuchen",
+  dismiss: "Verwerfen",
+  retried: (count) => `${count} ${count === 1 ? "Eintrag" : "Einträge"} erneut eingeplant.`,
+  dismissed: (count) => `${count} ${count === 1 ? "Eintrag" : "Einträge"} verworfen.`,
+  forbidden: "Dafür brauchen Sie die Berechtigung MANAGE_APPS.",
+  kinds: {
+    sync_order: "Bestellung",
+    sync_customer: "Kunde",
+    sync_product: "Produkt",
+    poll_invoices: "Rechnungsabgleich",
+    backfill: "Nachsynchronisation",
+    app_installed: "Installation",
+  },
+  reasons: {
+    transient: "Vorübergehend",
+    rejected: "Von bexio abgelehnt",
+    config: "Einstellungen",
+    auth: "Verbindung",
+    not_found: "Nicht gefunden",
+    exceeded: "Nach Wiederholungen aufgegeben",
+    internal: "Unerwartet",
+    manual: "Von Hand zu erledigen",
+  },
+  statuses: {
+    open: "Offen",
+    retried: "Erneut versucht",
+    dismissed: "Verworfen",
+    resolved: "Erledigt",
+  },
+};
+
+export const messages: Record<Language, Messages> = { en, de };
+
+/** The current dashboard language and its strings. */
+export function useMessages(): { language: Language; t: Messages } {
+  const language = toLanguage(useDashboardLocale());
+  return { language, t: messages[language] };
+}
+
+export function formatDateTime(value: string, language: Language): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    return value;
+  }
+  return date.toLocaleString(language === "de" ? "de-CH" : "en-GB", {
+    dateStyle: "medium",
+    timeStyle: "short",
+  });
+}

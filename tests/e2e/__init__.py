@@ -1,0 +1,1 @@
+"""Browser tests: the dashboard pages in headless Chromium, through the sandbox."""

@@ -1,0 +1,213 @@
+"""The errors page embedded like the Saleor dashboard does it, in real headless Chromium.
+
+The tests share one sandbox (one shop) and run in file order: the error log they build up is
+part of the story (two failed orders, one dismissed, one retried after the VAT fix).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import FrameLocator, Page, Request, expect
+from sqlalchemy import select
+
+from saleor_bexio_app.ids import BexioTaxId
+from saleor_bexio_app.sandbox.run import UN81, UR26, SandboxHandles
+from saleor_bexio_app.store.error_log import evaluate_pause
+from saleor_bexio_app.store.tables import SyncErrorRow
+from saleor_bexio_app.sync.vat import TaxMapping
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+US38 = BexioTaxId(16)
+TIMEOUT = 10_000
+
+
+async def _open(page: Page, sandbox: SandboxHandles, **params: str) -> FrameLocator:
+    query = "&".join(f"{name}={value}" for name, value in params.items())
+    await page.goto(f"{sandbox.embed_url}?{query}")
+    return page.frame_locator("#app-frame")
+
+
+async def _actions(page: Page) -> list[dict[str, Any]]:
+    recorded: list[dict[str, Any]] = await page.evaluate("window.__appActions")
+    return recorded
+
+
+async def _error_statuses(sandbox: SandboxHandles) -> dict[str, list[str]]:
+    async with sandbox.services.sessions() as session:
+        rows = (await session.scalars(select(SyncErrorRow).order_by(SyncErrorRow.id))).all()
+    statuses: dict[str, list[str]] = {}
+    for row in rows:
+        statuses.setdefault(row.key, []).append(row.status)
+    return statuses
+
+
+async def test_the_sandbox_serves_the_dashboard_page_and_the_app(sandbox: SandboxHandles) -> None:
+    async with httpx.AsyncClient(trust_env=False) as client:
+        embed = await client.get(sandbox.embed_url)
+        app_page = await client.get(f"{sandbox.app_url}/app/errors")
+    assert embed.status_code == 200
+    assert 'id="app-frame"' in embed.text
+    assert sandbox.app_url in embed.text
+    assert app_page.status_code == 200
+    assert '<div id="root">' in app_page.text
+
+
+async def test_handshake_shows_the_bexio_connection_in_english_then_german(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    frame = await _open(page, sandbox)
+    status = frame.get_by_test_id("connection-status")
+    await expect(status).to_have_text(
+        "bexio connected: Muster AG (Mustermann Maxmilian)", timeout=TIMEOUT
+    )
+    assert "notifyReady" in [action["type"] for action in await _actions(page)]
+    # the dashboard switches its language
+    await page.evaluate("window.sandbox.setLocale('de')")
+    await expect(status).to_have_text(re.compile(r"^bexio verbunden: Muster AG"), timeout=TIMEOUT)
+    await expect(frame.get_by_role("heading")).to_have_text("bexio-Synchronisationsfehler")
+    await expect(frame.get_by_test_id("no-errors")).to_contain_text("Keine Synchronisationsfehler")
+
+
+async def test_the_initial_locale_is_german_when_the_dashboard_is(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    frame = await _open(page, sandbox, locale="de")
+    await expect(frame.get_by_test_id("connection-status")).to_have_text(
+        re.compile(r"^bexio verbunden"), timeout=TIMEOUT
+    )
+
+
+async def test_a_failed_sync_is_listed_and_dismiss_and_retry_change_it(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    # given two orders with a VAT rate (3.8 %) the shop has not mapped to a bexio tax
+    wine = [sandbox.double.order_line("Wine", quantity=1, unit_price="20.00", tax_rate="0.038")]
+    first = await sandbox.place_order(lines=wine)
+    second = await sandbox.place_order(lines=wine)
+    await sandbox.wait_idle()
+    frame = await _open(page, sandbox)
+    rows = frame.get_by_test_id("error-row")
+    # then both are listed with the merchant's message
+    await expect(rows).to_have_count(2, timeout=TIMEOUT)
+    for order in (first, second):
+        row = rows.filter(has_text=order["id"])
+        await expect(row.get_by_test_id("error-message")).to_contain_text("3.8 %")
+        await expect(row.get_by_test_id("error-message")).to_contain_text("VAT tab")
+        await expect(row.get_by_test_id("error-status")).to_have_text("Open")
+    # when the merchant dismisses the first
+    await rows.filter(has_text=first["id"]).get_by_test_id("dismiss").click()
+    await expect(rows).to_have_count(1, timeout=TIMEOUT)
+    assert (await _error_statuses(sandbox))[first["id"]] == ["dismissed"]
+    notifications = [a for a in await _actions(page) if a["type"] == "notification"]
+    assert notifications and notifications[-1]["payload"]["status"] == "success"
+    # when the cause is fixed (3.8 % mapped, the tax active in bexio) and the second retried
+    await sandbox.services.sync_repo.save_tax_mapping(
+        sandbox.installation_id,
+        TaxMapping(by_rate={Decimal("8.1"): UN81, Decimal("2.6"): UR26, Decimal("3.8"): US38}),
+    )
+    sandbox.emulator.set_tax_active(int(US38), True)
+    await rows.filter(has_text=second["id"]).get_by_test_id("retry").click()
+    # then the open list is empty and the order became a bexio invoice
+    await expect(frame.get_by_test_id("no-errors")).to_be_visible(timeout=TIMEOUT)
+    await sandbox.wait_idle()
+    assert (await _error_statuses(sandbox))[second["id"]][0] in ("retried", "resolved")
+    references = [invoice["api_reference"] for invoice in sandbox.emulator.invoices.values()]
+    assert second["id"] in references
+    assert first["id"] not in references
+    # and "All" still shows both entries with their new status
+    await frame.get_by_test_id("filter-all").click()
+    await expect(rows).to_have_count(2, timeout=TIMEOUT)
+    dismissed = rows.filter(has_text=first["id"]).get_by_test_id("error-status")
+    await expect(dismissed).to_have_text("Dismissed")
+
+
+async def test_the_paused_banner_shows_and_resume_lifts_the_pause(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    # given the shop's sync is paused
+    async with sandbox.services.sessions.begin() as session:
+        await evaluate_pause(
+            session,
+            sandbox.installation_id,
+            threshold=0,
+            connection_broken=False,
+            now=datetime.now(UTC),
+        )
+    assert await sandbox.services.error_log.pause_state(sandbox.installation_id) is not None
+    frame = await _open(page, sandbox)
+    banner = frame.get_by_test_id("pause-banner")
+    await expect(banner).to_contain_text("paused", timeout=TIMEOUT)
+    # when the merchant resumes
+    await banner.get_by_test_id("resume").click()
+    # then the banner goes and the shop's sync runs again
+    await expect(banner).to_have_count(0, timeout=TIMEOUT)
+    assert await sandbox.services.error_log.pause_state(sandbox.installation_id) is None
+
+
+def _luminance(css_colour: str) -> float:
+    red, green, blue = (int(part) for part in re.findall(r"\d+", css_colour)[:3])
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+async def test_the_page_follows_the_dashboard_theme(page: Page, sandbox: SandboxHandles) -> None:
+    frame = await _open(page, sandbox)
+    root = frame.get_by_test_id("app-root")
+    await expect(frame.get_by_test_id("connection-status")).to_be_visible(timeout=TIMEOUT)
+    await expect(root).to_have_attribute("data-theme", "defaultLight")
+    light = await root.evaluate("element => getComputedStyle(element).backgroundColor")
+    # when the dashboard switches to dark
+    await page.evaluate("window.sandbox.setTheme('dark')")
+    await expect(root).to_have_attribute("data-theme", "defaultDark", timeout=TIMEOUT)
+    dark = await root.evaluate("element => getComputedStyle(element).backgroundColor")
+    assert _luminance(light) > 200 > 60 > _luminance(dark), (light, dark)
+
+
+async def test_the_theme_in_the_iframe_url_is_used_from_the_start(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    frame = await _open(page, sandbox, theme="dark")
+    await expect(frame.get_by_test_id("app-root")).to_have_attribute(
+        "data-theme", "defaultDark", timeout=TIMEOUT
+    )
+
+
+async def test_the_sample_order_button_makes_a_bexio_invoice(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    before = len(sandbox.emulator.invoices)
+    await _open(page, sandbox)
+    await page.get_by_role("button", name="Place an order", exact=True).click()
+    await expect(page.locator("#sandbox-status")).to_contain_text("placed", timeout=TIMEOUT)
+    await sandbox.wait_idle()
+    assert len(sandbox.emulator.invoices) == before + 1
+
+
+async def test_a_refreshed_token_is_used_for_the_next_requests(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    sent: list[str] = []
+
+    def record(request: Request) -> None:
+        if request.url.endswith("/graphql"):
+            sent.append(request.headers.get("authorization-bearer", ""))
+
+    page.on("request", record)
+    frame = await _open(page, sandbox)
+    await expect(frame.get_by_test_id("connection-status")).to_be_visible(timeout=TIMEOUT)
+    first = sent[-1]
+    # when the dashboard sends a new token
+    await page.evaluate("window.sandbox.refreshToken()")
+    # then the page's next refresh carries it and still works
+    async with asyncio.timeout(TIMEOUT / 1000):
+        while not sent or sent[-1] == first:
+            await asyncio.sleep(0.1)
+    assert sent[-1].count(".") == 2
+    await expect(frame.get_by_test_id("connection-status")).to_contain_text("bexio connected")
