@@ -15,7 +15,7 @@ NPM := npm --prefix $(DASH) --no-audit --no-fund
 BUILD := $(NPM) run build -- --logLevel warn
 SERVE_ARGS ?=
 
-.PHONY: install dashboard serve test lint clean
+.PHONY: install dashboard serve sandbox test lint clean
 
 install: $(VENV_STAMP) $(NODE_STAMP)
 
@@ -41,6 +41,10 @@ $(DASH_INDEX): $(NODE_STAMP) $(DASH)/package-lock.json $(DASH_SOURCES)
 
 serve: install $(DASH_INDEX)
 	$(VENV)/bin/saleor-bexio serve $(SERVE_ARGS)
+
+# The app against a Saleor double and a bexio emulator, embedded as the Saleor dashboard does.
+sandbox: install $(DASH_INDEX)
+	$(VENV)/bin/saleor-bexio sandbox $(SERVE_ARGS)
 
 # The suite starts its own private PostgreSQL cluster unless TEST_POSTGRES_URL is set.
 test: install dashboard
