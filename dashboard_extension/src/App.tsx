@@ -3,6 +3,7 @@ import { Box, ThemeProvider, useTheme } from "@saleor/macaw-ui";
 import { useEffect } from "react";
 
 import { appBridge } from "./appBridge";
+import { NavTabs } from "./NavTabs";
 import { Router } from "./router";
 
 function toMacawTheme(theme: string | undefined): "defaultLight" | "defaultDark" {
@@ -36,6 +37,7 @@ function Surface() {
       padding={6}
       style={{ minHeight: "100vh", boxSizing: "border-box" }}
     >
+      <NavTabs />
       <Router />
     </Box>
   );

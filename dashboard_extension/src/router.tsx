@@ -1,14 +1,24 @@
 import { type ReactElement, useEffect, useState } from "react";
 
+import { ConnectionPage } from "./pages/ConnectionPage";
 import { ErrorsPage } from "./pages/ErrorsPage";
+import { GeneralPage } from "./pages/GeneralPage";
+import { OrderActionsPage } from "./pages/OrderActionsPage";
+import { OrderSync } from "./pages/OrderSync";
+import { OrderWidget } from "./pages/OrderWidget";
 import { NotFoundPage, PlaceholderPage } from "./pages/Placeholder";
+import { VatPage } from "./pages/VatPage";
 
 /** Pages by pathname below the app's base (/app). The real pages replace these placeholders. */
 export const routes: Record<string, () => ReactElement> = {
   "/app": () => <PlaceholderPage title="bexio" />,
   "/app/errors": () => <ErrorsPage />,
-  "/app/order-widget": () => <PlaceholderPage title="bexio documents" />,
-  "/app/order-sync": () => <PlaceholderPage title="Sync order to bexio" />,
+  "/app/connection": () => <ConnectionPage />,
+  "/app/order-actions": () => <OrderActionsPage />,
+  "/app/general": () => <GeneralPage />,
+  "/app/vat": () => <VatPage />,
+  "/app/order-widget": () => <OrderWidget />,
+  "/app/order-sync": () => <OrderSync />,
 };
 
 export function normalizePath(pathname: string): string {
@@ -24,6 +34,17 @@ function usePathname(): string {
     return () => window.removeEventListener("popstate", onPopState);
   }, []);
   return pathname;
+}
+
+/** Go to another app page inside the iframe, keeping the query (id, theme, locale, …) AppBridge reads. */
+export function navigate(path: string) {
+  window.history.pushState(null, "", `${path}${window.location.search}`);
+  window.dispatchEvent(new PopStateEvent("popstate"));
+}
+
+/** The current app path and `navigate`, for links between the app's pages. */
+export function useNavigation(): { path: string; navigate: (path: string) => void } {
+  return { path: usePathname(), navigate };
 }
 
 export function Router() {

@@ -40,7 +40,18 @@ from saleor_bexio_app.api.types import (
     VatMappingInvalid,
     VatMappingSaved,
 )
+from saleor_bexio_app.api.vat_orders import (
+    Backfill,
+    OrderDocuments,
+    SyncOrderNowResult,
+    VatOverviewResult,
+    read_backfills,
+    read_order_documents,
+    read_vat_overview,
+    request_order_sync,
+)
 from saleor_bexio_app.errors import ConfigError
+from saleor_bexio_app.ids import SaleorId
 from saleor_bexio_app.store.error_log import DEFAULT_PAGE_SIZE, OPEN
 from saleor_bexio_app.store.settings_codec import (
     shop_settings_from_json,
@@ -102,6 +113,23 @@ class Query:
     async def vat_mapping(self, info: Info) -> VatMapping:
         mapping = await info.context.services.sync_repo.tax_mapping(info.context.shop)
         return VatMapping(json=JSON(tax_mapping_to_json(mapping)))
+
+    @strawberry.field
+    async def vat_overview(self, info: Info) -> VatOverviewResult:
+        """Shop rates beside bexio's taxes with every mapping problem (reads Saleor and bexio)."""
+        return await read_vat_overview(info.context.services, info.context.shop)
+
+    @strawberry.field
+    async def order_documents(self, info: Info, order_id: str) -> OrderDocuments:
+        """The order's bexio documents (invoice details read live from bexio)."""
+        return await read_order_documents(
+            info.context.services, info.context.shop, SaleorId(order_id.strip())
+        )
+
+    @strawberry.field
+    async def backfills(self, info: Info) -> list[Backfill]:
+        """The shop's backfills with their progress, newest first."""
+        return await read_backfills(info.context.services, info.context.shop)
 
     @strawberry.field
     async def errors(
@@ -181,6 +209,11 @@ class Mutation:
         except ConfigError as exc:
             return VatMappingInvalid(message=exc.user_message)
         return VatMappingSaved(json=JSON(tax_mapping_to_json(mapping)))
+
+    @strawberry.mutation
+    async def sync_order_now(self, info: Info, order_id: str) -> SyncOrderNowResult:
+        """Queue a manual sync of one order (MANAGE_ORDERS suffices: no setting changes)."""
+        return await request_order_sync(info.context.services, info.context.shop, order_id)
 
     @strawberry.mutation
     async def retry_errors(self, info: Info, ids: list[int]) -> RetryErrorsResult:

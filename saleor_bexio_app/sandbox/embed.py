@@ -13,7 +13,8 @@ with a VAT rate the shop has not mapped, so the errors page has something to sho
 
 Query parameters of the page: `path` (the app page, default `/app/errors`), `theme`
 (`light`/`dark`) and `locale` (sent as `localeChanged` after the first handshake, like the
-dashboard does when its language is not English).
+dashboard does when its language is not English); any other parameter (e.g. `orderId` for the
+order widget and the "Sync to bexio" popup) is passed on in the iframe URL.
 """
 
 from __future__ import annotations
@@ -142,6 +143,9 @@ iframe{{flex:1;border:0;width:100%}}
 </body></html>"""
 
 
+_OWN_PARAMS = frozenset({"path", "theme", "locale", "domain", "saleorApiUrl", "id"})
+
+
 def embed_routes(
     *,
     app_url: str,
@@ -161,8 +165,13 @@ def embed_routes(
         theme = "dark" if request.query_params.get("theme") == "dark" else "light"
         locale = request.query_params.get("locale", "en")
         domain = api_url.split("://", 1)[1].split("/", 1)[0]
+        # Any other parameter (e.g. `orderId` for the order widget) goes to the app page too,
+        # as the dashboard passes an extension's context in its URL.
+        extra = {
+            name: value for name, value in request.query_params.items() if name not in _OWN_PARAMS
+        }
         src = f"{app_origin}{path}?" + urlencode(
-            {"domain": domain, "saleorApiUrl": api_url, "id": app_id(), "theme": theme}
+            {**extra, "domain": domain, "saleorApiUrl": api_url, "id": app_id(), "theme": theme}
         )
         config = {
             "appOrigin": app_origin,
