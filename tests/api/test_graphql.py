@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from saleor_bexio_app.ids import BexioAccountId, BexioBankAccountId, BexioTaxId, InstallationId
-from saleor_bexio_app.sandbox.bexio import BexioEmulator
 from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
 from saleor_bexio_app.store.settings_codec import shop_settings_to_json
-from saleor_bexio_app.sync.vat import TaxMapping
 from tests.builders import make_settings
 from tests.web import conftest as web_conftest
 from tests.web.conftest import BEXIO, SHOP_A, SHOP_B, Harness
+from tests.web.shop import ready_shop as _shop
 
 harness = web_conftest.harness
 
-UN81, UR26 = BexioTaxId(14), BexioTaxId(15)
 READ_ONLY = ["MANAGE_ORDERS"]
 
 SETTINGS_QUERY = "{ settings { json problems { setting message severity } } }"
@@ -35,34 +31,6 @@ mutation Save($json: JSON!) {
 }
 """
 ERRORS_QUERY = "{ errors { id kind key reason userMessage detail occurrences status } }"
-
-
-async def _shop(
-    harness: Harness, **settings: Any
-) -> tuple[SaleorDouble, InstalledApp, BexioEmulator]:
-    """An installed shop, connected to bexio, with complete settings and the VAT mapping."""
-    emulator = harness.add_bexio()
-    double = harness.add_saleor(SHOP_A)
-    app = await harness.install(double)
-    await harness.run_jobs()
-    assert (await harness.connect_bexio(double, app)).status_code == 200
-    [installation] = await harness.installations()
-    repo = harness.services.sync_repo
-    shop = InstallationId(installation.id)
-    await repo.save_shop_settings(
-        shop,
-        make_settings(
-            revenue_account_id=BexioAccountId(101),
-            bank_account_id=BexioBankAccountId(1),
-            payment_type_id=None,
-            language_id=None,
-            **settings,
-        ),
-    )
-    await repo.save_tax_mapping(
-        shop, TaxMapping(by_rate={Decimal("8.1"): UN81, Decimal("2.6"): UR26})
-    )
-    return double, app, emulator
 
 
 async def _installed(harness: Harness, api_url: str) -> tuple[SaleorDouble, InstalledApp]:

@@ -8,9 +8,10 @@ from typing import Any
 from saleor_bexio_app.ids import InstallationId
 from saleor_bexio_app.jobs.backfill import BackfillEntity, start_backfill
 from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
-from tests.api.test_graphql import READ_ONLY, _gql, _installed, _park_unmapped_vat_order, _shop
+from tests.api.test_graphql import READ_ONLY, _gql, _installed, _park_unmapped_vat_order
 from tests.web import conftest as web_conftest
 from tests.web.conftest import SHOP_A, SHOP_B, Harness
+from tests.web.shop import ready_shop as _shop
 
 harness = web_conftest.harness
 

@@ -9,8 +9,6 @@ from typing import Any
 from sqlalchemy import update
 
 from saleor_bexio_app.ids import (
-    BexioAccountId,
-    BexioBankAccountId,
     BexioTaxId,
     InstallationId,
     SaleorId,
@@ -25,49 +23,17 @@ from saleor_bexio_app.jobs.backfill import (
     sync_order_now,
 )
 from saleor_bexio_app.jobs.model import JobKind
-from saleor_bexio_app.sandbox.bexio import BexioEmulator
-from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
+from saleor_bexio_app.sandbox.saleor_double import SaleorDouble
 from saleor_bexio_app.store.tables import InstallationRow
 from saleor_bexio_app.sync.vat import TaxMapping
-from tests.builders import make_settings
-from tests.web.conftest import SHOP_A, Harness
+from tests.web.conftest import Harness
+from tests.web.shop import UN81, UR26
+from tests.web.shop import ready_shop as _shop
+from tests.web.shop import run_all as _run_all
 
-UN81, UR26 = BexioTaxId(14), BexioTaxId(15)
 SHOP = InstallationId(1)
 SINCE = date(2026, 3, 1)
 LISTING = "OrdersCreatedSince"
-
-
-async def _shop(
-    harness: Harness, *, connect: bool = True
-) -> tuple[SaleorDouble, InstalledApp, BexioEmulator]:
-    """An installed shop; connected to bexio with complete settings and VAT mapping if asked."""
-    emulator = harness.add_bexio()
-    double = harness.add_saleor(SHOP_A)
-    app = await harness.install(double)
-    await harness.run_jobs()
-    if not connect:
-        return double, app, emulator
-    assert (await harness.connect_bexio(double, app)).status_code == 200
-    repo = harness.services.sync_repo
-    await repo.save_shop_settings(
-        SHOP,
-        make_settings(
-            revenue_account_id=BexioAccountId(101),
-            bank_account_id=BexioBankAccountId(1),
-            payment_type_id=None,
-            language_id=None,
-        ),
-    )
-    await repo.save_tax_mapping(
-        SHOP, TaxMapping(by_rate={Decimal("8.1"): UN81, Decimal("2.6"): UR26})
-    )
-    return double, app, emulator
-
-
-async def _run_all(harness: Harness) -> None:
-    while await harness.run_jobs():
-        pass
 
 
 def _flow(harness: Harness) -> BackfillFlow:

@@ -7,7 +7,8 @@ from typing import Any
 from saleor_bexio_app.sandbox.bexio import BexioEmulator
 from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
 from tests.web.conftest import Harness
-from tests.web.test_order_sync import _run_all, _shop
+from tests.web.shop import ready_shop as _shop
+from tests.web.shop import run_all as _run_all
 
 
 async def _customer_event(

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from saleor_bexio_app.ids import InstallationId
 from saleor_bexio_app.jobs.model import JobKind
 from tests.web.conftest import SHOP_A, Harness, order_payload
 
@@ -37,7 +38,10 @@ async def test_install_stores_the_shop_with_token_encrypted(harness: Harness) ->
     assert row.jwks == double.jwks()
     assert [(job.kind, job.key) for job in await harness.jobs()] == [(JobKind.APP_INSTALLED, "app")]
     async with harness.services.sessions() as session:
-        assert await harness.services.installations.token(session, row.id) == installed.token
+        assert (
+            await harness.services.installations.token(session, InstallationId(row.id))
+            == installed.token
+        )
 
 
 async def test_install_job_records_shop_name_through_saleor(harness: Harness) -> None:
@@ -119,7 +123,10 @@ async def test_reinstall_replaces_app_id_and_token_on_the_same_shop(harness: Har
     assert (after.app_id, after.status) == (second.id, "active")
     assert first.id != second.id
     async with harness.services.sessions() as session:
-        assert await harness.services.installations.token(session, after.id) == second.token
+        assert (
+            await harness.services.installations.token(session, InstallationId(after.id))
+            == second.token
+        )
     # and a delivery addressed to the old app is refused while the new one is accepted
     old = await harness.deliver(double, "ORDER_CREATED", order_payload(first))
     new = await harness.deliver(double, "ORDER_CREATED", order_payload(second))

@@ -5,57 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from saleor_bexio_app.ids import BexioAccountId, BexioBankAccountId, BexioTaxId, InstallationId
-from saleor_bexio_app.sandbox.bexio import BexioEmulator
-from saleor_bexio_app.sandbox.saleor_double import InstalledApp, SaleorDouble
+from saleor_bexio_app.ids import BexioTaxId, InstallationId
 from saleor_bexio_app.sync.actions import ActionMatrix
 from saleor_bexio_app.sync.vat import TaxMapping
-from tests.builders import make_settings
-from tests.web.conftest import SHOP_A, Harness
-
-UN81, UR26 = BexioTaxId(14), BexioTaxId(15)
-
-
-async def _shop(
-    harness: Harness, **settings: Any
-) -> tuple[SaleorDouble, InstalledApp, BexioEmulator]:
-    """An installed shop, connected to bexio, with complete settings and the VAT mapping."""
-    emulator = harness.add_bexio()
-    double = harness.add_saleor(SHOP_A)
-    app = await harness.install(double)
-    await harness.run_jobs()
-    assert (await harness.connect_bexio(double, app)).status_code == 200
-    [installation] = await harness.installations()
-    repo = harness.services.sync_repo
-    shop = InstallationId(installation.id)
-    await repo.save_shop_settings(
-        shop,
-        make_settings(
-            revenue_account_id=BexioAccountId(101),
-            bank_account_id=BexioBankAccountId(1),
-            payment_type_id=None,
-            language_id=None,
-            **settings,
-        ),
-    )
-    await repo.save_tax_mapping(
-        shop, TaxMapping(by_rate={Decimal("8.1"): UN81, Decimal("2.6"): UR26})
-    )
-    return double, app, emulator
-
-
-async def _deliver(
-    harness: Harness, double: SaleorDouble, app: InstalledApp, event: str, order_id: str
-) -> None:
-    headers, body = double.order_webhook(event, order_id, app.id)
-    slug = event.lower().replace("_", "-")
-    response = await harness.client.post(f"/api/webhooks/{slug}", content=body, headers=headers)
-    assert response.status_code == 200, response.text
-
-
-async def _run_all(harness: Harness) -> None:
-    while await harness.run_jobs():
-        pass
+from tests.web.conftest import Harness
+from tests.web.shop import UN81, UR26
+from tests.web.shop import deliver_order_event as _deliver
+from tests.web.shop import ready_shop as _shop
+from tests.web.shop import run_all as _run_all
 
 
 async def test_confirmed_order_becomes_one_issued_and_sent_invoice(harness: Harness) -> None:

@@ -14,7 +14,9 @@ from saleor_bexio_app.sync.model import BackSyncChoice
 from saleor_bexio_app.sync.vat import VatProblemKind
 from saleor_bexio_app.web.vat import vat_overview
 from tests.web.conftest import Harness
-from tests.web.test_order_sync import _deliver, _run_all, _shop
+from tests.web.shop import deliver_order_event as _deliver
+from tests.web.shop import ready_shop as _shop
+from tests.web.shop import run_all as _run_all
 
 SHOP = InstallationId(1)
 GIFT_CARDS = BexioBankAccountId(2)
