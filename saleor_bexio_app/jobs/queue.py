@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -23,6 +22,7 @@ from sqlalchemy.orm import aliased
 from saleor_bexio_app.errors import FailureReason
 from saleor_bexio_app.ids import InstallationId, JobId
 from saleor_bexio_app.jobs.model import Job, JobKind
+from saleor_bexio_app.store.db import dialect_insert, is_postgres
 from saleor_bexio_app.store.tables import InstallationRow, JobRow, SyncErrorRow
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ async def enqueue(
     Returns False when an identical (installation, kind, key) job is already queued: the two
     are coalesced and the queued job keeps its payload and run_at.
     """
-    insert = _insert_for(session)
+    insert = dialect_insert(session)
     statement = (
         insert(JobRow)
         .values(
@@ -149,7 +149,7 @@ async def claim(
             .order_by(candidate.run_at, candidate.id)
             .limit(1)
         )
-        if _is_postgres(session):
+        if is_postgres(session):
             pick = pick.with_for_update(skip_locked=True, of=candidate)
         # On SQLite this UPDATE opens the transaction, so it waits for the write lock (busy
         # timeout) instead of failing on a stale read snapshot.
@@ -475,7 +475,7 @@ async def _park(
     await session.execute(
         delete(JobRow).where(_same_target(job), JobRow.state == PARKED, JobRow.id != job.id)
     )
-    insert = _insert_for(session)
+    insert = dialect_insert(session)
     upsert = insert(SyncErrorRow).values(
         installation_id=job.installation_id,
         job_id=job.id,
@@ -543,11 +543,3 @@ def _same_error(job: Job) -> ColumnElement[bool]:
         SyncErrorRow.kind == job.kind,
         SyncErrorRow.key == job.key,
     )
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _insert_for(session: AsyncSession) -> Callable[..., Any]:
-    return postgresql.insert if _is_postgres(session) else sqlite.insert

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saleor_bexio_app.ids import InstallationId
 from saleor_bexio_app.jobs.queue import enqueue
+from saleor_bexio_app.store.db import dialect_insert
 from saleor_bexio_app.store.tables import InstallationRow, ScheduleRow
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ async def _create(
     rows: Sequence[tuple[str, Schedule, InstallationId]],
     now: datetime,
 ) -> None:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     await session.execute(
         insert(ScheduleRow)
         .values(

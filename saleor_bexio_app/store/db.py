@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession  # re-exported for callers
 
@@ -36,5 +38,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def is_postgres(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "postgresql"
+def is_postgres(session: AsyncSession) -> bool:
+    """Whether the session talks to PostgreSQL (else SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
+    """The session's dialect `insert`, for ON CONFLICT clauses (both dialects support them)."""
+    return postgresql.insert if is_postgres(session) else sqlite.insert

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saleor_bexio_app.errors import ConfigError
 from saleor_bexio_app.ids import InstallationId, SaleorId
+from saleor_bexio_app.store.db import dialect_insert
 from saleor_bexio_app.store.settings_codec import (
     default_shop_settings,
     shop_settings_from_json,
@@ -119,7 +119,7 @@ class SqlSyncRepo:
         shop: InstallationId,
         document: dict[str, Any],
     ) -> None:
-        insert = _insert_for(session)
+        insert = dialect_insert(session)
         statement = insert(table).values(
             {"installation_id": shop, column: document, "updated_at": self._clock()}
         )
@@ -209,7 +209,7 @@ class SqlSyncRepo:
     async def save_link(self, shop: InstallationId, link: Link) -> None:
         """Insert or replace the link of (kind, Saleor id) with its bexio id and fingerprint."""
         async with self._sessions.begin() as session:
-            insert = _insert_for(session)
+            insert = dialect_insert(session)
             statement = insert(LinkRow).values(
                 installation_id=shop,
                 kind=str(link.kind),
@@ -249,7 +249,7 @@ class SqlSyncRepo:
     ) -> None:
         """Add an action to the ledger; recording it again keeps the first record."""
         async with self._sessions.begin() as session:
-            insert = _insert_for(session)
+            insert = dialect_insert(session)
             await session.execute(
                 insert(ActionDoneRow)
                 .values(
@@ -284,7 +284,7 @@ class SqlSyncRepo:
     async def record_event(self, shop: InstallationId, order_id: SaleorId, event: str) -> None:
         """Remember that the app acted on an event; recording it again keeps the first record."""
         async with self._sessions.begin() as session:
-            insert = _insert_for(session)
+            insert = dialect_insert(session)
             await session.execute(
                 insert(BackSyncEventRow)
                 .values(
@@ -336,7 +336,7 @@ class SqlSyncRepo:
         """
         stored = cursor_value(value)
         async with self._sessions.begin() as session:
-            insert = _insert_for(session)
+            insert = dialect_insert(session)
             statement = insert(SyncCursorRow).values(
                 installation_id=shop, name=name, value=stored, updated_at=self._clock()
             )
@@ -360,9 +360,3 @@ def _to_link(row: LinkRow) -> Link:
         bexio_id=row.bexio_id,
         fingerprint=row.fingerprint,
     )
-
-
-def _insert_for(session: AsyncSession) -> Callable[..., Any]:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
