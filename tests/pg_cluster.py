@@ -11,13 +11,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.net import free_port
+
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_cluster_owner(args: list[str]) -> list[str]:
@@ -65,7 +61,7 @@ def start_cluster() -> PgCluster:
     directory = Path(tempfile.mkdtemp(prefix="saleor-bexio-pg-"))
     os.chmod(directory, 0o777)
     data = directory / "data"
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         _as_cluster_owner(
             [

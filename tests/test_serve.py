@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,18 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from saleor_bexio_app.sandbox.saleor_double import SaleorDouble
 from tests.conftest import TEST_SECRET_KEY, _create_database
+from tests.net import free_port, serving
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -40,17 +33,10 @@ def _clean_env(**extra: str) -> dict[str, str]:
 @pytest.fixture
 async def saleor() -> AsyncIterator[SaleorDouble]:
     """A Saleor double listening on a real loopback port."""
-    port = _free_port()
+    port = free_port()
     double = SaleorDouble(f"http://127.0.0.1:{port}/graphql/")
-    server = uvicorn.Server(
-        uvicorn.Config(double.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    yield double
-    server.should_exit = True
-    await task
+    async with serving(double.app, port):
+        yield double
 
 
 def _start(cwd: Path, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -100,7 +86,7 @@ async def test_serve_without_configuration_installs_and_runs_jobs(
     tmp_path: Path, saleor: SaleorDouble, processes: list[subprocess.Popen[bytes]]
 ) -> None:
     # given: no DATABASE_URL, no SECRET_KEY, nothing but a port
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = _start(tmp_path, _clean_env(), port)
     processes.append(process)
@@ -146,7 +132,7 @@ async def test_serve_on_postgresql_and_migrate_command(
     )
     assert migrate.returncode == 0, migrate.stderr
     assert "up to date" in migrate.stdout
-    port = _free_port()
+    port = free_port()
     process = _start(tmp_path, env, port)
     processes.append(process)
     await _wait_until_up(f"http://127.0.0.1:{port}", process)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -13,12 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from saleor_bexio_app.sandbox.bexio import BexioEmulator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from saleor_bexio_app.bexio.oauth import BexioOAuth, new_pkce
 from saleor_bexio_app.ids import AppId, SaleorApiUrl
+from saleor_bexio_app.sandbox.bexio import BexioEmulator
 from saleor_bexio_app.store.connections import ConnectedAccount, ConnectionRepo
 from saleor_bexio_app.store.db import session_factory
 from saleor_bexio_app.store.repos import InstallationRepo
@@ -26,16 +24,11 @@ from saleor_bexio_app.store.secrets import SecretBox
 from saleor_bexio_app.store.tables import utcnow
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.browser import click_at_bexio
+from tests.net import free_port, serving
 
 pytestmark = pytest.mark.slow
 SCRIPT = Path(__file__).with_name("refresh_process.py")
 ROOT = Path(__file__).parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_three_processes_refreshing_at_once_cause_one_refresh(
@@ -43,17 +36,9 @@ async def test_three_processes_refreshing_at_once_cause_one_refresh(
 ) -> None:
     # given bexio on a real port and a connected shop whose access token has expired
     emulator = BexioEmulator(client_id="sandbox-client", client_secret="sandbox-secret")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(
-        uvicorn.Config(
-            emulator.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
+    async with serving(emulator.app, port):
         box = SecretBox(TEST_SECRET_KEY)
         sessions = session_factory(engine)
         async with httpx.AsyncClient() as http:
@@ -114,6 +99,3 @@ async def test_three_processes_refreshing_at_once_cause_one_refresh(
         assert emulator.refresh_count == 1
         assert {r["status"] for r in results} == {200}
         assert len({r["token"] for r in results}) == 1
-    finally:
-        server.should_exit = True
-        await serving

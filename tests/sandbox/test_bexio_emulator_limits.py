@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 
 from saleor_bexio_app.sandbox.bexio import BexioConnectionReset, BexioEmulator, Fault
+from tests.net import serving
 
 CONTACT = {"contact_type_id": 1, "name_1": "Muster AG", "user_id": 1, "owner_id": 1}
 SEARCH = [{"field": "name_1", "value": "Muster", "criteria": "like"}]
@@ -216,13 +216,7 @@ async def test_reset_is_a_transport_error_for_an_httpx_client(
 async def test_behind_uvicorn_reset_drops_and_timeout_hangs_the_connection() -> None:
     # given the emulator on a real socket
     emulator = BexioEmulator(timeout_seconds=30)
-    config = uvicorn.Config(emulator.app, port=0, log_level="critical", lifespan="off")
-    server = uvicorn.Server(config)
-    serving = asyncio.ensure_future(server.serve())
-    try:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
+    async with serving(emulator.app) as port:
         headers = {"Authorization": f"Bearer {emulator.access_token()}"}
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
             # when
@@ -239,6 +233,3 @@ async def test_behind_uvicorn_reset_drops_and_timeout_hangs_the_connection() -> 
                 await asyncio.sleep(0.01)
             assert emulator.held_answers == 0
             assert (await http.get("/2.0/contact")).status_code == 200
-    finally:
-        server.should_exit = True
-        await serving
