@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from saleor_bexio_app.api.context import dashboard_context
 from saleor_bexio_app.api.schema import schema
-from saleor_bexio_app.web.services import Services
+from saleor_bexio_app.web.services import services_of
 
 
 def _bad_request(message: str) -> JSONResponse:
@@ -24,7 +24,7 @@ def _bad_request(message: str) -> JSONResponse:
 
 
 async def graphql(request: Request) -> Response:
-    services: Services = request.app.state.services
+    services = services_of(request)
     context = await dashboard_context(services, request)
     if isinstance(context, Response):
         return context

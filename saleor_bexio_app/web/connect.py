@@ -22,7 +22,7 @@ from saleor_bexio_app.store.repos import Installation
 from saleor_bexio_app.store.tables import JobRow
 from saleor_bexio_app.web.auth import API_URL_HEADER, TOKEN_HEADER, authenticate_dashboard
 from saleor_bexio_app.web.pages import render_page
-from saleor_bexio_app.web.services import Services
+from saleor_bexio_app.web.services import Services, services_of
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +36,10 @@ NOT_CONFIGURED = (
 _CLOSE_SCRIPT = "<script>setTimeout(function () { window.close(); }, 1500);</script>"
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 async def _caller(request: Request, permission: str) -> Installation | Response:
     try:
         installation, _user = await authenticate_dashboard(
-            _services(request),
+            services_of(request),
             request.headers.get(API_URL_HEADER),
             request.headers.get(TOKEN_HEADER),
             [permission],
@@ -109,7 +104,7 @@ async def connect_url(request: Request) -> Response:
     caller = await _caller(request, CHANGE_PERMISSION)
     if isinstance(caller, Response):
         return caller
-    url = await start_connect(_services(request), caller.id)
+    url = await start_connect(services_of(request), caller.id)
     if url is None:
         return JSONResponse({"error": NOT_CONFIGURED}, status_code=503)
     return JSONResponse({"url": url})
@@ -119,7 +114,7 @@ async def connection_status(request: Request) -> Response:
     caller = await _caller(request, READ_PERMISSION)
     if isinstance(caller, Response):
         return caller
-    return JSONResponse(connection_json(await read_connection(_services(request), caller.id)))
+    return JSONResponse(connection_json(await read_connection(services_of(request), caller.id)))
 
 
 async def disconnect(request: Request) -> Response:
@@ -127,7 +122,7 @@ async def disconnect(request: Request) -> Response:
     caller = await _caller(request, CHANGE_PERMISSION)
     if isinstance(caller, Response):
         return caller
-    revoked = await disconnect_shop(_services(request), caller.id)
+    revoked = await disconnect_shop(services_of(request), caller.id)
     return JSONResponse({"status": "disconnected", "revokedAtBexio": revoked})
 
 
@@ -139,7 +134,7 @@ def _callback_page(title: str, message: str, *, status: int = 200) -> HTMLRespon
 
 async def oauth_callback(request: Request) -> Response:
     """bexio sends the merchant back here after "Allow"; the state alone says which shop it is."""
-    services = _services(request)
+    services = services_of(request)
     state = request.query_params.get("state", "")
     if not state:
         return _callback_page(

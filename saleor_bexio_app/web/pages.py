@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
-from saleor_bexio_app.web.services import Services
+from saleor_bexio_app.web.services import services_of
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -43,13 +43,13 @@ def render_page(title: str, body: str) -> HTMLResponse:
 
 
 async def home(request: Request) -> HTMLResponse:
-    services: Services = request.app.state.services
+    services = services_of(request)
     manifest = escape(f"{services.settings.app_url}/api/manifest")
     return render_page("bexio for Saleor", _HOME.format(manifest=manifest))
 
 
 async def support(request: Request) -> HTMLResponse:
-    services: Services = request.app.state.services
+    services = services_of(request)
     return render_page("Support", _SUPPORT.format(host=escape(services.settings.app_url)))
 
 

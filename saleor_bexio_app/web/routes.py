@@ -25,18 +25,13 @@ from saleor_bexio_app.saleor.webhooks import (
     parse_delivery,
 )
 from saleor_bexio_app.store.repos import Installation
-from saleor_bexio_app.web.services import Services
+from saleor_bexio_app.web.services import Services, services_of
 
 log = logging.getLogger(__name__)
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 async def manifest(request: Request) -> Response:
-    return JSONResponse(build_manifest(_services(request).settings))
+    return JSONResponse(build_manifest(services_of(request).settings))
 
 
 async def healthz(request: Request) -> Response:
@@ -51,7 +46,7 @@ def _install_failure(status: int, code: str, message: str) -> JSONResponse:
 
 async def register(request: Request) -> Response:
     """Saleor's install handshake; every failure is a non-2xx with a merchant-readable message."""
-    services = _services(request)
+    services = services_of(request)
     try:
         try:
             body: Any = await request.json()
@@ -121,7 +116,7 @@ async def _verify(
 
 async def webhook(request: Request) -> Response:
     """A signed Saleor delivery becomes one durable job (or joins the queued one)."""
-    services = _services(request)
+    services = services_of(request)
     event = event_by_slug(request.path_params["event"])
     if event is None:
         return _reject(404, "unknown webhook event")

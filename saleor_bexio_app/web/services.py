@@ -8,6 +8,7 @@ from datetime import datetime
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import Request
 
 from saleor_bexio_app.bexio.adapter import BexioAdapter, MasterDataCache
 from saleor_bexio_app.bexio.client import AccessTokens, BexioClient
@@ -149,6 +150,12 @@ class Services:
         backfill = BackfillFlow(self.sessions, self.installations, self.saleor, self.clock)
         registry.register(JobKind.BACKFILL, backfill.run)
         return registry
+
+
+def services_of(request: Request) -> Services:
+    """The services `create_app` attached to the Starlette app serving this request."""
+    services: Services = request.app.state.services
+    return services
 
 
 def build_services(settings: Settings, deps: Deps) -> Services:
