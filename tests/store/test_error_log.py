@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saleor_bexio_app.errors import FailureReason
 from saleor_bexio_app.ids import (
@@ -16,7 +16,6 @@ from saleor_bexio_app.ids import (
     InstallationId,
 )
 from saleor_bexio_app.jobs import queue
-from saleor_bexio_app.store.db import session_factory
 from saleor_bexio_app.store.error_log import (
     CONNECTION_BROKEN,
     ErrorLog,
@@ -27,35 +26,15 @@ from saleor_bexio_app.store.sync_repo import SqlSyncRepo
 from saleor_bexio_app.store.tables import BexioConnectionRow, JobRow
 from saleor_bexio_app.sync.actions import default_matrix
 from saleor_bexio_app.sync.model import ShopSettings
-from tests.jobs.fakes import FakeClock, add_installation
+from tests.jobs.fakes import FakeClock
 
 Sessions = async_sessionmaker[AsyncSession]
 WORKER = "worker-1"
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> Sessions:
-    return session_factory(engine)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def log(sessions: Sessions, clock: FakeClock) -> ErrorLog:
     return ErrorLog(sessions, clock=clock)
-
-
-@pytest.fixture
-async def shop(sessions: Sessions) -> InstallationId:
-    return await add_installation(sessions)
-
-
-@pytest.fixture
-async def other_shop(sessions: Sessions) -> InstallationId:
-    return await add_installation(sessions)
 
 
 async def _fail(

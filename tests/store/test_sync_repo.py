@@ -21,7 +21,6 @@ from saleor_bexio_app.ids import (
     InstallationId,
     SaleorId,
 )
-from saleor_bexio_app.store.db import session_factory
 from saleor_bexio_app.store.migrate import alembic_config, upgrade
 from saleor_bexio_app.store.sync_repo import SqlSyncRepo, cursor_value
 from saleor_bexio_app.store.tables import (
@@ -38,7 +37,7 @@ from saleor_bexio_app.sync.actions import ActionMatrix, BexioAction, OrderStateR
 from saleor_bexio_app.sync.model import Link, LinkKind, Severity, ShopSettings
 from saleor_bexio_app.sync.ports import BackSyncLedger, SyncRepo
 from saleor_bexio_app.sync.vat import TaxMapping
-from tests.jobs.fakes import START, FakeClock, add_installation
+from tests.jobs.fakes import START, FakeClock
 
 Sessions = async_sessionmaker[AsyncSession]
 ORDER = SaleorId("T3JkZXI6MQ==")
@@ -51,28 +50,8 @@ VALID = ShopSettings(
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> Sessions:
-    return session_factory(engine)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def repo(sessions: Sessions, clock: FakeClock) -> SqlSyncRepo:
     return SqlSyncRepo(sessions, clock=clock)
-
-
-@pytest.fixture
-async def shop(sessions: Sessions) -> InstallationId:
-    return await add_installation(sessions)
-
-
-@pytest.fixture
-async def other_shop(sessions: Sessions) -> InstallationId:
-    return await add_installation(sessions)
 
 
 def test_sql_sync_repo_satisfies_the_sync_port(sessions: Sessions) -> None:
