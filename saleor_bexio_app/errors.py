@@ -51,6 +51,10 @@ class RejectedError(AppError):
     reason = FailureReason.REJECTED
 
 
+class StockRefusedError(RejectedError):
+    """bexio refused an article's `stock_nr`: it can be set only before the first stock booking."""
+
+
 class NotFoundError(AppError):
     """The object is gone on the other side."""
 

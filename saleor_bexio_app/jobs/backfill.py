@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import NewType
+from typing import Any, NewType, Protocol
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,14 +36,36 @@ RUNNING, DONE, FAILED = "running", "done", "failed"
 
 
 class BackfillEntity(StrEnum):
-    """What a backfill lists from Saleor, and the sync job it queues per object."""
+    """What a backfill lists from Saleor, and the sync job it queues per object.
+
+    `products` is the initial product sync (both directions as configured);
+    `products_dry_run` plans it without writing and keeps a report of what it would change.
+    """
 
     ORDERS = "orders"
     CUSTOMERS = "customers"
+    PRODUCTS = "products"
+    PRODUCTS_DRY_RUN = "products_dry_run"
 
     @property
     def job_kind(self) -> JobKind:
-        return JobKind.SYNC_ORDER if self is BackfillEntity.ORDERS else JobKind.SYNC_CUSTOMER
+        if self is BackfillEntity.ORDERS:
+            return JobKind.SYNC_ORDER
+        if self is BackfillEntity.CUSTOMERS:
+            return JobKind.SYNC_CUSTOMER
+        return JobKind.SYNC_PRODUCT
+
+    @property
+    def is_products(self) -> bool:
+        return self in (BackfillEntity.PRODUCTS, BackfillEntity.PRODUCTS_DRY_RUN)
+
+
+class ProductPages(Protocol):
+    """The product sync's pages (see `jobs.product_flows.ProductBulk`)."""
+
+    async def page(
+        self, job: Job, backfill_id: int, cursor: str | None, *, dry_run: bool
+    ) -> tuple[int, str | None, bool]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +80,8 @@ class BackfillProgress:
     done: int
     started_at: datetime
     updated_at: datetime
+    # A dry run's findings (counts and examples); None for other backfills.
+    report: dict[str, Any] | None = None
 
 
 class SyncRequestOutcome(StrEnum):
@@ -204,12 +228,14 @@ class BackfillFlow:
         saleor: SaleorFactory,
         clock: Callable[[], datetime],
         *,
+        products: ProductPages | None = None,
         page_size: int = PAGE_SIZE,
     ) -> None:
         self._sessions = sessions
         self._installations = installations
         self._saleor = saleor
         self._clock = clock
+        self._products = products
         self._page_size = page_size
 
     async def run(self, job: Job) -> None:
@@ -222,6 +248,9 @@ class BackfillFlow:
             entity, since, cursor = BackfillEntity(row.entity), row.since, row.cursor
             installation = await self._installations.get(session, job.installation_id)
             token = await self._installations.token(session, job.installation_id)
+        if entity.is_products:
+            await self._product_page(job, backfill_id, entity, cursor)
+            return
         try:
             if installation is None or token is None or not installation.active:
                 raise AuthError("The app is not installed in this shop any more.")
@@ -269,6 +298,36 @@ class BackfillFlow:
             if more:
                 await _enqueue_page(session, job.installation_id, backfill_id, now)
 
+    async def _product_page(
+        self, job: Job, backfill_id: BackfillId, entity: BackfillEntity, cursor: str | None
+    ) -> None:
+        if self._products is None:
+            raise AuthError("The product sync is not available in this deployment.")
+        try:
+            count, end_cursor, more = await self._products.page(
+                job, backfill_id, cursor, dry_run=entity is BackfillEntity.PRODUCTS_DRY_RUN
+            )
+        except AppError as exc:
+            if not exc.retryable:
+                await self._set_status(backfill_id, FAILED)
+            raise
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            values: dict[str, object] = {
+                "done": BackfillRow.done + count,
+                "status": RUNNING if more else DONE,
+                "updated_at": now,
+            }
+            if not more:
+                values["total"] = BackfillRow.done + count
+            if end_cursor is not None:
+                values["cursor"] = end_cursor
+            await session.execute(
+                update(BackfillRow).where(BackfillRow.id == backfill_id).values(**values)
+            )
+            if more:
+                await _enqueue_page(session, job.installation_id, backfill_id, now)
+
     async def _set_status(self, backfill_id: BackfillId, status: str) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
@@ -306,4 +365,5 @@ def _to_progress(row: BackfillRow, parked: set[str]) -> BackfillProgress:
         done=row.done,
         started_at=row.started_at,
         updated_at=row.updated_at,
+        report=row.report,
     )

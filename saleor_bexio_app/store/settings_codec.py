@@ -22,7 +22,7 @@ from typing import Any
 from saleor_bexio_app.errors import ConfigError
 from saleor_bexio_app.ids import BexioTaxId, SaleorId
 from saleor_bexio_app.sync.actions import ActionMatrix, default_matrix
-from saleor_bexio_app.sync.model import ShopSettings
+from saleor_bexio_app.sync.model import ProductSettings, ShopSettings
 from saleor_bexio_app.sync.vat import TaxMapping, percent_key
 
 VERSION = 1
@@ -75,6 +75,10 @@ def _encode(hint: Any, value: Any) -> Any:
         return None
     if isinstance(value, ActionMatrix):
         return value.to_mapping()
+    if isinstance(value, ProductSettings):
+        return {
+            name: _encode(hint, getattr(value, name)) for name, hint in _product_hints().items()
+        }
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, date):
@@ -136,6 +140,25 @@ def _decode_matrix(raw: Any, key: str) -> ActionMatrix:
     return ActionMatrix.from_mapping(raw)
 
 
+@cache
+def _product_hints() -> dict[str, Any]:
+    hints = typing.get_type_hints(ProductSettings)
+    return {field.name: hints[field.name] for field in fields(ProductSettings)}
+
+
+def _decode_products(raw: Any, key: str) -> ProductSettings:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"The setting {key!r} must be an object, got {raw!r}.")
+    hints = _product_hints()
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        hint = hints.get(name)
+        if hint is None:
+            raise ConfigError(f"The settings have an unknown key {f'{key}.{name}'!r}.")
+        values[name] = _decode(hint, value, f"{key}.{name}")
+    return ProductSettings(**values)
+
+
 def _decode_enum(enum: type[StrEnum], raw: Any, key: str) -> StrEnum:
     try:
         return enum(raw)
@@ -150,6 +173,7 @@ _DECODERS: dict[Any, Callable[[Any, str], Any]] = {
     str: _decode_str,
     date: _decode_date,
     ActionMatrix: _decode_matrix,
+    ProductSettings: _decode_products,
 }
 
 

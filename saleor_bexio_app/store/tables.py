@@ -314,6 +314,28 @@ class BackfillRow(Base):
     cursor: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # What a dry run found so far (counts and examples); None for other backfills.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ProductPrintRow(Base):
+    """The fingerprint of a product field's value as last synced, per Saleor variant.
+
+    One row per field, so the push (webhooks) and the pull (periodic) can record their own
+    fields at the same time without losing each other's. Besides the five product fields, the
+    field `article` holds a hash of the linked article's bexio-master values as last handled,
+    which lets the periodic pull skip unchanged articles without asking Saleor.
+    """
+
+    __tablename__ = "product_prints"
+
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True
+    )
+    variant_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    field: Mapped[str] = mapped_column(String(20), primary_key=True)
+    print: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
 
 
 def utcnow() -> datetime:

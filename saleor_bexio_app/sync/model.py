@@ -251,6 +251,85 @@ class Link:
     fingerprint: str | None = None
 
 
+class FieldMode(StrEnum):
+    """Which system is master of a product field, if the app syncs it at all."""
+
+    DISABLED = "disabled"
+    BEXIO_MASTER = "bexio_master"
+    SHOP_MASTER = "shop_master"
+
+
+class ProductField(StrEnum):
+    """A product field the merchant can sync."""
+
+    TITLE = "title"
+    DESCRIPTION = "description"
+    WEIGHT = "weight"
+    STOCK = "stock"
+    PRICE = "price"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSettings:
+    """One shop's product-sync settings: a mode per field plus where price and stock live."""
+
+    title: FieldMode = FieldMode.DISABLED
+    description: FieldMode = FieldMode.DISABLED
+    weight: FieldMode = FieldMode.DISABLED
+    stock: FieldMode = FieldMode.DISABLED
+    price: FieldMode = FieldMode.DISABLED
+    price_channel_slug: str | None = None
+    # bexio companies default to net prices (mwst_is_net, API.md "Corrections" 6).
+    bexio_price_is_gross: bool = False
+    stock_warehouse_id: SaleorId | None = None
+    create_missing_articles: bool = False
+
+    def mode(self, product_field: ProductField) -> FieldMode:
+        """The mode of one field."""
+        mode: FieldMode = getattr(self, product_field.value)
+        return mode
+
+    def fields(self, mode: FieldMode) -> tuple[ProductField, ...]:
+        """The fields in `mode`, in `ProductField` order."""
+        return tuple(f for f in ProductField if self.mode(f) is mode)
+
+
+def validate_product_settings(settings: ProductSettings) -> list[SettingsProblem]:
+    """Every problem with the product settings, errors first; empty means the sync can run."""
+    problems: list[SettingsProblem] = []
+    if settings.price is not FieldMode.DISABLED and not (settings.price_channel_slug or "").strip():
+        problems.append(
+            SettingsProblem(
+                "price_channel_slug", "Choose the Saleor channel whose price is synced."
+            )
+        )
+    if settings.stock is not FieldMode.DISABLED and settings.stock_warehouse_id is None:
+        problems.append(
+            SettingsProblem(
+                "stock_warehouse_id", "Choose the Saleor warehouse whose stock is synced."
+            )
+        )
+    if settings.stock is FieldMode.SHOP_MASTER:
+        problems.append(
+            SettingsProblem(
+                "stock",
+                "bexio accepts a stock number only until the article's first stock booking "
+                "(order, delivery); after that the shop's stock can no longer be written.",
+                Severity.WARNING,
+            )
+        )
+    if settings.create_missing_articles and settings.title is not FieldMode.SHOP_MASTER:
+        problems.append(
+            SettingsProblem(
+                "create_missing_articles",
+                "The title is not synced from the shop, so new bexio articles are named by "
+                "their SKU until you rename them in bexio.",
+                Severity.WARNING,
+            )
+        )
+    return sorted(problems, key=lambda p: p.severity != Severity.ERROR)
+
+
 @dataclass(frozen=True, slots=True)
 class ShopSettings:
     """One shop's sync settings; the VAT mapping is kept apart (see vat.TaxMapping)."""
@@ -282,6 +361,7 @@ class ShopSettings:
     on_invoice_paid: BackSyncChoice = BackSyncChoice.MARK_AS_PAID
     on_invoice_cancelled: BackSyncChoice = BackSyncChoice.ADD_NOTE
     refund_handling: RefundHandling = RefundHandling.CANCEL_UNPAID_INVOICE
+    products: ProductSettings = ProductSettings()
 
     @property
     def owner_id(self) -> BexioUserId | None:
@@ -319,6 +399,10 @@ def validate_settings(settings: ShopSettings) -> list[SettingsProblem]:
             )
         )
     problems.extend(settings.order_actions.problems())
+    problems.extend(
+        SettingsProblem(f"products.{p.setting}", p.message, p.severity)
+        for p in validate_product_settings(settings.products)
+    )
     problems.extend(_action_setting_problems(settings))
     return sorted(problems, key=lambda p: p.severity != Severity.ERROR)
 

@@ -30,6 +30,7 @@ from saleor_bexio_app.sync.actions import BexioAction
 from saleor_bexio_app.sync.contacts import BexioContactSnapshot, ContactDraft
 from saleor_bexio_app.sync.model import Customer, Link, LinkKind, Order, ShopSettings
 from saleor_bexio_app.sync.orders import InvoiceDraft, OrderDraft, PaymentDraft, SendDraft
+from saleor_bexio_app.sync.products import Article, ArticleDraft, Variant, Weight
 from saleor_bexio_app.sync.vat import BexioTax, ShopTaxRate, TaxMapping
 
 
@@ -204,6 +205,113 @@ class BexioPort(Protocol):
 
     async def uses_automatic_numbering(self, document_class: str) -> bool:
         """bexio's `use_automatic_enumeration` for "KbInvoice" or "KbOrder"."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ShopChannel:
+    """A Saleor channel, for choosing which channel's price is the price."""
+
+    id: SaleorId
+    slug: str
+    name: str
+    currency: str
+    # The channel's tax configuration: whether its prices are entered gross.
+    prices_entered_with_tax: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShopWarehouse:
+    """A Saleor warehouse, for choosing which warehouse's stock is the stock."""
+
+    id: SaleorId
+    name: str
+
+
+class ProductShopPort(Protocol):
+    """Saleor's products for the product sync; bound to one installation.
+
+    Every `Variant` carries all the fields the sync may need: SKU, product and variant name,
+    the product's description (EditorJS JSON), weight with unit (the variant's, else the
+    product's), prices by channel slug (gross when the channel enters prices with tax), stocks by
+    warehouse id, the product's VAT rate as a fraction (None when unknown) and the product's
+    variant count.
+    """
+
+    async def product_variants(self, product_id: SaleorId) -> Sequence[Variant] | None:
+        """Every variant of the product; None when the product does not exist (any more)."""
+        ...
+
+    async def variants_page(
+        self, after: str | None, first: int
+    ) -> tuple[Sequence[Variant], str | None]:
+        """The variants of one page of `first` products in a stable order, and the cursor of the
+        next page (None after the last)."""
+        ...
+
+    async def variants_by_sku(self, skus: Sequence[str]) -> Sequence[Variant]:
+        """The variants whose SKU is one of `skus`, in any order (missing ones left out)."""
+        ...
+
+    async def update_product(
+        self, product_id: SaleorId, *, name: str | None = None, description: str | None = None
+    ) -> None:
+        """productUpdate: the name and/or the description (EditorJS JSON string)."""
+        ...
+
+    async def update_variant(
+        self, variant_id: SaleorId, *, name: str | None = None, weight: Weight | None = None
+    ) -> None:
+        """productVariantUpdate: the variant's name and/or weight."""
+        ...
+
+    async def set_variant_price(
+        self, variant_id: SaleorId, channel_slug: str, amount: Decimal
+    ) -> None:
+        """productVariantChannelListingUpdate: the price in that channel (as the channel enters
+        prices). Raises NotFoundError when the channel does not exist."""
+        ...
+
+    async def set_variant_stock(
+        self, variant_id: SaleorId, warehouse_id: SaleorId, quantity: int
+    ) -> None:
+        """productVariantStocksUpdate: the quantity in that warehouse (creating the stock row)."""
+        ...
+
+    async def channels(self) -> Sequence[ShopChannel]:
+        """The shop's channels."""
+        ...
+
+    async def warehouses(self) -> Sequence[ShopWarehouse]:
+        """The shop's warehouses."""
+        ...
+
+
+class ArticlePort(Protocol):
+    """bexio's articles (`/2.0/article`) for the product sync; bound to one connected company."""
+
+    async def all_articles(self) -> Sequence[Article]:
+        """Every article, read page by page (bexio has no change timestamp on articles)."""
+        ...
+
+    async def articles_by_code(self, codes: Sequence[str]) -> Sequence[Article]:
+        """The articles whose `intern_code` is one of `codes` (exact), in any order."""
+        ...
+
+    async def get_article(self, article_id: BexioArticleId) -> Article | None:
+        """One article, or None when it was deleted."""
+        ...
+
+    async def create_article(self, draft: ArticleDraft) -> Article:
+        """Create an article from the draft's set fields; the article as bexio stored it."""
+        ...
+
+    async def update_article(self, article_id: BexioArticleId, draft: ArticleDraft) -> Article:
+        """Change the draft's set fields only; the article as bexio stored it.
+
+        Raises `StockRefusedError` when bexio refuses `stock_nr` (the article has bookings),
+        NotFoundError when the article is gone, RejectedError for other refusals.
+        """
         ...
 
 

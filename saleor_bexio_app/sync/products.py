@@ -29,7 +29,12 @@ from typing import Any, Literal
 
 from saleor_bexio_app.errors import RejectedError
 from saleor_bexio_app.ids import BexioArticleId, SaleorId
-from saleor_bexio_app.sync.model import CENT, SettingsProblem, Severity
+from saleor_bexio_app.sync.model import (
+    CENT,
+    FieldMode,
+    ProductField,
+    ProductSettings,
+)
 from saleor_bexio_app.sync.richtext import (
     normalize_text,
     plain_or_html_to_text,
@@ -40,24 +45,6 @@ from saleor_bexio_app.sync.richtext import (
 _ONE = Decimal(1)
 _GRAM_PLACES = Decimal("0.000001")
 ARTICLE_TYPE_PHYSICAL = 1
-
-
-class FieldMode(StrEnum):
-    """Which system is master of a product field, if the app syncs it at all."""
-
-    DISABLED = "disabled"
-    BEXIO_MASTER = "bexio_master"
-    SHOP_MASTER = "shop_master"
-
-
-class ProductField(StrEnum):
-    """A product field the merchant can sync."""
-
-    TITLE = "title"
-    DESCRIPTION = "description"
-    WEIGHT = "weight"
-    STOCK = "stock"
-    PRICE = "price"
 
 
 class WeightUnit(StrEnum):
@@ -79,71 +66,6 @@ _GRAMS_PER_UNIT: Mapping[WeightUnit, Decimal] = {
 }
 
 FieldFingerprints = Mapping[ProductField, str]
-
-
-@dataclass(frozen=True, slots=True)
-class ProductSettings:
-    """One shop's product-sync settings: a mode per field plus where price and stock live."""
-
-    title: FieldMode = FieldMode.DISABLED
-    description: FieldMode = FieldMode.DISABLED
-    weight: FieldMode = FieldMode.DISABLED
-    stock: FieldMode = FieldMode.DISABLED
-    price: FieldMode = FieldMode.DISABLED
-    price_channel_slug: str | None = None
-    # bexio companies default to net prices (mwst_is_net, API.md "Corrections" 6).
-    bexio_price_is_gross: bool = False
-    stock_warehouse_id: SaleorId | None = None
-    create_missing_articles: bool = False
-
-    def mode(self, product_field: ProductField) -> FieldMode:
-        """The mode of one field."""
-        mode: FieldMode = getattr(self, product_field.value)
-        return mode
-
-    def fields(self, mode: FieldMode) -> tuple[ProductField, ...]:
-        """The fields in `mode`, in `ProductField` order."""
-        return tuple(f for f in ProductField if self.mode(f) is mode)
-
-
-def validate_product_settings(settings: ProductSettings) -> list[SettingsProblem]:
-    """Every problem with the product settings, errors first; empty means the sync can run."""
-    problems: list[SettingsProblem] = []
-    if settings.price is not FieldMode.DISABLED and not (settings.price_channel_slug or "").strip():
-        problems.append(
-            SettingsProblem(
-                "price_channel_slug", "Choose the Saleor channel whose price is synced."
-            )
-        )
-    if settings.stock is not FieldMode.DISABLED and settings.stock_warehouse_id is None:
-        problems.append(
-            SettingsProblem(
-                "stock_warehouse_id", "Choose the Saleor warehouse whose stock is synced."
-            )
-        )
-    if settings.stock is FieldMode.SHOP_MASTER:
-        problems.append(
-            SettingsProblem(
-                "stock",
-                "bexio accepts a stock number only until the article's first stock booking "
-                "(order, delivery); after that the shop's stock can no longer be written.",
-                Severity.WARNING,
-            )
-        )
-    if settings.create_missing_articles and settings.title is not FieldMode.SHOP_MASTER:
-        problems.append(
-            SettingsProblem(
-                "create_missing_articles",
-                "The title is not synced from the shop, so new bexio articles are named by "
-                "their SKU until you rename them in bexio.",
-                Severity.WARNING,
-            )
-        )
-    if all(settings.mode(f) is FieldMode.DISABLED for f in ProductField):
-        problems.append(
-            SettingsProblem("fields", "Every product field is disabled.", Severity.WARNING)
-        )
-    return sorted(problems, key=lambda p: p.severity != Severity.ERROR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -798,6 +720,20 @@ def plan_pull(
         prints,
         tuple(notes),
     )
+
+
+def article_print(article: Article, settings: ProductSettings) -> str:
+    """A hash of the article's bexio-master values (and of which fields those are).
+
+    Stored after an article was handled; when it is unchanged at the next periodic read, the
+    article's values have not changed in bexio and the shop need not be asked about it.
+    """
+    parts = [article.intern_code.strip()]
+    for product_field in settings.fields(FieldMode.BEXIO_MASTER):
+        value = _article_value(product_field, article)
+        shown = "-" if isinstance(value, _Missing) else _canonical(product_field, value)
+        parts.append(f"{product_field.value}={shown}")
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 # --- Bulk ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from saleor_bexio_app.errors import RejectedError
 from saleor_bexio_app.ids import BexioArticleId, SaleorId
-from saleor_bexio_app.sync.model import Severity
+from saleor_bexio_app.sync.model import Severity, validate_product_settings
 from saleor_bexio_app.sync.products import (
     Article,
     ArticleDraft,
@@ -43,7 +43,6 @@ from saleor_bexio_app.sync.products import (
     to_grams,
     to_stock,
     to_title,
-    validate_product_settings,
 )
 from saleor_bexio_app.sync.richtext import richtext_to_text, text_to_richtext
 
@@ -136,11 +135,11 @@ def every(mode: FieldMode, **overrides: Any) -> ProductSettings:
         ),
         (
             ProductSettings(),
-            [("fields", Severity.WARNING)],
+            [],
         ),
         (
             ProductSettings(price_channel_slug=None, stock_warehouse_id=None),
-            [("fields", Severity.WARNING)],
+            [],
         ),
     ],
 )
