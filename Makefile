@@ -48,6 +48,7 @@ sandbox: install $(DASH_INDEX)
 
 # The suite starts its own private PostgreSQL cluster unless TEST_POSTGRES_URL is set.
 test: install dashboard
+	$(NPM) run -s test
 	$(VENV_PY) -m pytest -q
 
 lint: install
@@ -58,3 +59,9 @@ lint: install
 
 clean:
 	rm -rf saleor_bexio_app/static/dashboard $(DASH)/node_modules
+
+# Benchmarks (docs/benchmarks.md). Options through BENCH_ARGS, e.g. BENCH_ARGS="--orders 2000".
+BENCH_ARGS ?=
+.PHONY: bench-ingest bench-bexio-calls bench-backfill bench-footprint
+bench-ingest bench-bexio-calls bench-backfill bench-footprint: $(VENV_STAMP)
+	$(VENV_PY) -m bench.$(subst -,_,$(patsubst bench-%,%,$@)) $(BENCH_ARGS)

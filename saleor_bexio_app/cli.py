@@ -199,7 +199,10 @@ async def _resync(settings: Settings, shop_url: str, entity: str, since: date, w
         backfill_id = await start_backfill(
             services.sessions, shop, BackfillEntity(entity), since, now=services.clock()
         )
-        print(f"backfill {backfill_id} started: {entity} created since {since.isoformat()}")
+        if entity.startswith("products"):
+            print(f"backfill {backfill_id} started: {entity}")
+        else:
+            print(f"backfill {backfill_id} started: {entity} created since {since.isoformat()}")
         if not wait:
             return
         worker = make_worker(services, with_schedules=False)
@@ -213,6 +216,8 @@ async def _resync(settings: Settings, shop_url: str, entity: str, since: date, w
             if progress.status == FAILED:
                 raise SystemExit(1)
             if progress.status == DONE and not ran:
+                if progress.report is not None:
+                    print(json.dumps(progress.report, indent=2, ensure_ascii=False))
                 return
             if not ran:
                 pause = await services.error_log.pause_state(shop)
@@ -246,11 +251,19 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("migrate", help="apply database migrations and exit")
     _add_document_commands(commands, "settings", "sync settings")
     resync = commands.add_parser(
-        "resync", help="queue a sync of every order or customer created since a date"
+        "resync",
+        help="queue a sync of every order or customer created since a date, or of all products",
     )
     resync.add_argument("--shop", required=True, help="the shop's Saleor API URL")
-    resync.add_argument("--entity", required=True, choices=["orders", "customers"])
-    resync.add_argument("--since", required=True, help="first creation date, YYYY-MM-DD (UTC)")
+    resync.add_argument(
+        "--entity",
+        required=True,
+        choices=["orders", "customers", "products", "products_dry_run"],
+        help="products_dry_run only reports what the product sync would change",
+    )
+    resync.add_argument(
+        "--since", help="first creation date, YYYY-MM-DD (UTC); orders and customers only"
+    )
     resync.add_argument(
         "--wait", action="store_true", help="run the sync here until the backfill is done"
     )
@@ -281,7 +294,10 @@ def main(argv: list[str] | None = None) -> None:
         file = args.file if args.action == "set" else None
         asyncio.run(_shop_document(settings, args.command, args.shop, file))
     elif args.command == "resync":
-        since = _since_or_exit(args.since)
+        if args.since is None and not args.entity.startswith("products"):
+            print(f"saleor-bexio: --since is needed for {args.entity}", file=sys.stderr)
+            raise SystemExit(2)
+        since = _since_or_exit(args.since) if args.since else date.today()
         asyncio.run(_resync(settings, args.shop, args.entity, since, args.wait))
 
 

@@ -8,6 +8,7 @@ const TABS: { path: string; label: keyof SettingsMessages }[] = [
   { path: "/app/connection", label: "tabConnection" },
   { path: "/app/order-actions", label: "tabOrderActions" },
   { path: "/app/general", label: "tabGeneral" },
+  { path: "/app/synchronisation", label: "tabSynchronisation" },
   { path: "/app/vat", label: "tabVat" },
 ];
 

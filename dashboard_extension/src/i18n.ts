@@ -19,6 +19,9 @@ const en = {
   disconnected: "bexio not connected. Connect it on the app's settings page.",
   paused: (since: string, reason: string) => `The sync to bexio is paused since ${since}: ${reason}.`,
   pausedHint: "New changes wait until you resume; fix or dismiss the errors below first.",
+  pauseConnectionBroken: "the bexio connection is broken",
+  pauseUnresolvedErrors: (count: number) =>
+    `${count} unresolved ${count === 1 ? "error" : "errors"}`,
   resume: "Resume sync",
   resumed: "The sync runs again.",
   showOpen: "Open",
@@ -37,6 +40,35 @@ const en = {
   retried: (count: number) => `${count} ${count === 1 ? "entry" : "entries"} queued again.`,
   dismissed: (count: number) => `${count} ${count === 1 ? "entry" : "entries"} dismissed.`,
   forbidden: "You need the MANAGE_APPS permission for this.",
+  filterStatus: "Status",
+  filterKind: "Kind",
+  filterReason: "Reason",
+  anyKind: "All kinds",
+  anyReason: "All reasons",
+  selectAll: "Select all open entries on this page",
+  selectEntry: (key: string) => `Select ${key}`,
+  selectedCount: (count: number) => `${count} selected`,
+  retrySelected: "Retry selected",
+  dismissSelected: "Dismiss selected",
+  confirmRetry: (count: number) =>
+    `Retry ${count} ${count === 1 ? "entry" : "entries"}? Their work is queued again.`,
+  confirmDismiss: (count: number) =>
+    `Dismiss ${count} ${count === 1 ? "entry" : "entries"}? Their failed work is dropped and not retried.`,
+  cancel: "Cancel",
+  progressTitle: "Sync progress",
+  backfillSince: (date: string) => `created since ${date}`,
+  backfillCount: (done: number, total: number | null) =>
+    total === null ? `${done} queued, counting…` : `${done} of ${total}`,
+  backfillStatuses: {
+    running: "Running",
+    done: "Done",
+    failed: "Stopped",
+  } as Record<string, string>,
+  entities: {
+    orders: "Orders",
+    customers: "Customers",
+    products: "Products",
+  } as Record<string, string>,
   kinds: {
     sync_order: "Order",
     sync_customer: "Customer",
@@ -78,6 +110,8 @@ const de: Messages = {
   paused: (since, reason) => `Die Synchronisation mit bexio ist seit ${since} pausiert: ${reason}.`,
   pausedHint:
     "Neue Änderungen warten, bis Sie fortsetzen; beheben oder verwerfen Sie zuerst die Fehler unten.",
+  pauseConnectionBroken: "die bexio-Verbindung ist unterbrochen",
+  pauseUnresolvedErrors: (count) => `${count} ungelöste${count === 1 ? "r" : ""} Fehler`,
   resume: "Synchronisation fortsetzen",
   resumed: "Die Synchronisation läuft wieder.",
   showOpen: "Offen",
@@ -96,6 +130,35 @@ const de: Messages = {
   retried: (count) => `${count} ${count === 1 ? "Eintrag" : "Einträge"} erneut eingeplant.`,
   dismissed: (count) => `${count} ${count === 1 ? "Eintrag" : "Einträge"} verworfen.`,
   forbidden: "Dafür brauchen Sie die Berechtigung MANAGE_APPS.",
+  filterStatus: "Status",
+  filterKind: "Art",
+  filterReason: "Ursache",
+  anyKind: "Alle Arten",
+  anyReason: "Alle Ursachen",
+  selectAll: "Alle offenen Einträge dieser Seite auswählen",
+  selectEntry: (key) => `${key} auswählen`,
+  selectedCount: (count) => `${count} ausgewählt`,
+  retrySelected: "Auswahl erneut versuchen",
+  dismissSelected: "Auswahl verwerfen",
+  confirmRetry: (count) =>
+    `${count} ${count === 1 ? "Eintrag" : "Einträge"} erneut versuchen? Die Arbeit wird neu eingeplant.`,
+  confirmDismiss: (count) =>
+    `${count} ${count === 1 ? "Eintrag" : "Einträge"} verwerfen? Die fehlgeschlagene Arbeit wird verworfen und nicht wiederholt.`,
+  cancel: "Abbrechen",
+  progressTitle: "Fortschritt der Synchronisation",
+  backfillSince: (date) => `erstellt seit ${date}`,
+  backfillCount: (done, total) =>
+    total === null ? `${done} eingeplant, wird gezählt…` : `${done} von ${total}`,
+  backfillStatuses: {
+    running: "Läuft",
+    done: "Fertig",
+    failed: "Angehalten",
+  },
+  entities: {
+    orders: "Bestellungen",
+    customers: "Kunden",
+    products: "Produkte",
+  },
   kinds: {
     sync_order: "Bestellung",
     sync_customer: "Kunde",
@@ -139,4 +202,12 @@ export function formatDateTime(value: string, language: Language): string {
     dateStyle: "medium",
     timeStyle: "short",
   });
+}
+
+export function formatDate(value: string, language: Language): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    return value;
+  }
+  return date.toLocaleDateString(language === "de" ? "de-CH" : "en-GB", { dateStyle: "medium" });
 }

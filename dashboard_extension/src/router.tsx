@@ -7,6 +7,7 @@ import { OrderActionsPage } from "./pages/OrderActionsPage";
 import { OrderSync } from "./pages/OrderSync";
 import { OrderWidget } from "./pages/OrderWidget";
 import { NotFoundPage, PlaceholderPage } from "./pages/Placeholder";
+import { SynchronisationPage } from "./pages/SynchronisationPage";
 import { VatPage } from "./pages/VatPage";
 
 /** Pages by pathname below the app's base (/app). The real pages replace these placeholders. */
@@ -16,6 +17,7 @@ export const routes: Record<string, () => ReactElement> = {
   "/app/connection": () => <ConnectionPage />,
   "/app/order-actions": () => <OrderActionsPage />,
   "/app/general": () => <GeneralPage />,
+  "/app/synchronisation": () => <SynchronisationPage />,
   "/app/vat": () => <VatPage />,
   "/app/order-widget": () => <OrderWidget />,
   "/app/order-sync": () => <OrderSync />,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from graphql import GraphQLError, StringValueNode, Visitor, parse, visit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -40,6 +41,9 @@ async def graphql(request: Request) -> Response:
         return _bad_request('"variables" must be an object.')
     if operation_name is not None and not isinstance(operation_name, str):
         return _bad_request('"operationName" must be a string.')
+    if _carries_nul(body["query"], variables):
+        # PostgreSQL text cannot hold NUL; refuse it here rather than crash in a resolver.
+        return _bad_request("Text in a request may not contain NUL characters.")
     result = await schema.execute(
         body["query"],
         variable_values=variables,
@@ -50,6 +54,27 @@ async def graphql(request: Request) -> Response:
     if result.errors:
         answer["errors"] = [error.formatted for error in result.errors]
     return JSONResponse(answer)
+
+
+def _carries_nul(query: str, variables: Any) -> bool:
+    """Whether a string literal of the document or a variable's value holds a NUL character."""
+    if "\x00" in json.dumps(variables, ensure_ascii=False) or "\x00" in query:
+        return True
+    if "\\u" not in query:
+        return False  # without escapes, the literals hold no NUL
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # execution reports the syntax error
+    found = False
+
+    class _Strings(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+            nonlocal found
+            found = found or "\x00" in node.value
+
+    visit(document, _Strings())
+    return found
 
 
 def graphql_routes() -> list[BaseRoute]:

@@ -12,6 +12,20 @@ from strawberry.extensions import MaskErrors
 from strawberry.scalars import JSON
 
 from saleor_bexio_app.api.context import Context
+from saleor_bexio_app.api.master_data import (
+    BexioMasterDataResult,
+    BexioNumberingResult,
+    read_master_data,
+    read_numbering,
+)
+from saleor_bexio_app.api.products import (
+    ProductMatchingResult,
+    ProductSyncOptionsResult,
+    StartProductSyncResult,
+    read_product_matching,
+    read_product_sync_options,
+    request_product_sync,
+)
 from saleor_bexio_app.api.types import (
     BexioConnection,
     BexioNotConfigured,
@@ -120,6 +134,26 @@ class Query:
         return await read_vat_overview(info.context.services, info.context.shop)
 
     @strawberry.field
+    async def bexio_master_data(self, info: Info, refresh: bool = False) -> BexioMasterDataResult:
+        """bexio's users, bank accounts, payment types, languages and revenue accounts."""
+        return await read_master_data(info.context.services, info.context.shop, refresh=refresh)
+
+    @strawberry.field
+    async def bexio_numbering(self, info: Info) -> BexioNumberingResult:
+        """bexio's automatic invoice numbering beside the app's setting (read afresh)."""
+        return await read_numbering(info.context.services, info.context.shop)
+
+    @strawberry.field
+    async def product_sync_options(self, info: Info) -> ProductSyncOptionsResult:
+        """The shop's channels and warehouses, for the product settings."""
+        return await read_product_sync_options(info.context.services, info.context.shop)
+
+    @strawberry.field
+    async def product_matching(self, info: Info) -> ProductMatchingResult:
+        """Variants paired with bexio articles by SKU, and what could not be paired."""
+        return await read_product_matching(info.context.services, info.context.shop)
+
+    @strawberry.field
     async def order_documents(self, info: Info, order_id: str) -> OrderDocuments:
         """The order's bexio documents (invoice details read live from bexio)."""
         return await read_order_documents(
@@ -139,11 +173,13 @@ class Query:
         kind: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         offset: int = 0,
+        reason: str | None = None,
     ) -> list[SyncError]:
         entries = await info.context.services.error_log.list_errors(
             info.context.shop,
             status=status,
             kind=kind,
+            reason=reason,
             limit=min(max(limit, 0), MAX_PAGE_SIZE),
             offset=max(offset, 0),
         )
@@ -235,6 +271,13 @@ class Mutation:
             return _forbidden()
         resumed = await info.context.services.error_log.resume(info.context.shop)
         return SyncResumed(resumed=resumed)
+
+    @strawberry.mutation
+    async def start_product_sync(self, info: Info, dry_run: bool) -> StartProductSyncResult:
+        """Sync every product (both directions as configured), or only report what would change."""
+        if not info.context.can_change:
+            return _forbidden()
+        return await request_product_sync(info.context.services, info.context.shop, dry_run=dry_run)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

@@ -177,10 +177,21 @@ class SyncPause:
 
     paused_at: datetime
     reason: str
+    code: str = strawberry.field(
+        description="connection_broken, unresolved_errors or other (then show `reason`)"
+    )
+    open_errors: int | None = strawberry.field(
+        description="For unresolved_errors: how many paused the shop"
+    )
 
     @classmethod
     def of(cls, pause: PauseState) -> SyncPause:
-        return cls(paused_at=pause.paused_at, reason=pause.reason)
+        return cls(
+            paused_at=pause.paused_at,
+            reason=pause.reason,
+            code=pause.code,
+            open_errors=pause.open_errors,
+        )
 
 
 # Results of mutations

@@ -333,8 +333,9 @@ async def request_order_sync(
 
 @strawberry.type
 class Backfill:
-    """A backfill of orders or customers created since `since`; `status`: running, done or
-    failed; `total` is null until the first page was listed."""
+    """A backfill of orders or customers created since `since`, or the initial product sync
+    (`products`) or its dry run (`products_dry_run`); `status`: running, done or failed;
+    `total` is null until known; `report` holds a dry run's counts and examples."""
 
     id: int
     entity: str
@@ -344,6 +345,7 @@ class Backfill:
     done: int
     started_at: datetime
     updated_at: datetime
+    report: JSON | None
 
     @classmethod
     def of(cls, progress: BackfillProgress) -> Backfill:
@@ -356,6 +358,7 @@ class Backfill:
             done=progress.done,
             started_at=progress.started_at,
             updated_at=progress.updated_at,
+            report=None if progress.report is None else JSON(progress.report),
         )
 
 

@@ -41,6 +41,7 @@ from saleor_bexio_app.bexio.wire import (
     BexioPositionIn,
     BexioPositionTextIn,
     BexioSearch,
+    BexioSearchCriteria,
 )
 from saleor_bexio_app.errors import AppError, NotFoundError, RejectedError
 from saleor_bexio_app.ids import (
@@ -55,6 +56,13 @@ from saleor_bexio_app.ids import (
     BexioPaymentId,
 )
 from saleor_bexio_app.sync.contacts import BexioContactSnapshot, ContactDraft, ContactType
+from saleor_bexio_app.sync.master_data import (
+    BankAccountChoice,
+    LanguageChoice,
+    PaymentTypeChoice,
+    RevenueAccountChoice,
+    UserChoice,
+)
 from saleor_bexio_app.sync.orders import (
     ArticlePosition,
     CustomPosition,
@@ -118,10 +126,11 @@ class MasterDataCache:
         self._entries[(company, name)] = (now + self._ttl, loaded)
         return loaded
 
-    def forget(self, company: str) -> None:
-        """Drop everything cached for the company."""
+    def forget(self, company: str, name: str | None = None) -> None:
+        """Drop everything cached for the company, or only the entry `name`."""
         for key in [key for key in self._entries if key[0] == company]:
-            del self._entries[key]
+            if name is None or key[1] == name:
+                del self._entries[key]
 
 
 class BexioAdapter:
@@ -376,19 +385,99 @@ class BexioAdapter:
         """Read master data from bexio again next time (after a configuration error)."""
         self._master.forget(self._company)
 
+    def forget_document_settings(self) -> None:
+        """Read the document settings (numbering) from bexio again next time."""
+        self._master.forget(self._company, _ITEM_SETTINGS)
+
     async def uses_automatic_numbering(self, document_class: str) -> bool:
         """bexio's `use_automatic_enumeration` for a document class ("KbInvoice", "KbOrder")."""
 
         async def load() -> tuple[BexioItemSetting, ...]:
             return tuple(await self._client.list_item_settings())
 
-        for setting in await self._master.get(self._company, "item_settings", load):
+        for setting in await self._master.get(self._company, _ITEM_SETTINGS, load):
             if setting.kb_item_class == document_class:
                 return setting.use_automatic_enumeration
         raise AppError(
             "bexio sent no document settings for this kind of document.",
             detail=f"kb_item_setting has no entry for {document_class}",
         )
+
+    # --- choices for the settings pages ----------------------------------------------------------
+
+    async def list_users(self) -> Sequence[UserChoice]:
+        """Every user of the company, by id; the name is "first last", else the e-mail."""
+
+        async def load() -> tuple[UserChoice, ...]:
+            users = sorted(await self._client.list_users(), key=lambda u: u.id)
+            return tuple(UserChoice(u.id, _user_name(u), u.email or None) for u in users)
+
+        return await self._master.get(self._company, "user_choices", load)
+
+    async def list_bank_accounts(self) -> Sequence[BankAccountChoice]:
+        """Every bank account, by id, with its IBAN and currency code when bexio has them."""
+
+        async def load() -> tuple[BankAccountChoice, ...]:
+            codes = {
+                currency_id: code for code, currency_id in (await self.list_currencies()).items()
+            }
+            accounts = sorted(await self._client.list_bank_accounts(), key=lambda a: a.id)
+            return tuple(
+                BankAccountChoice(
+                    id=account.id,
+                    name=account.name,
+                    iban=_blank_to_none(account.iban_nr),
+                    currency=None
+                    if account.currency_id is None
+                    else codes.get(account.currency_id),
+                )
+                for account in accounts
+            )
+
+        return await self._master.get(self._company, "bank_account_choices", load)
+
+    async def list_payment_types(self) -> Sequence[PaymentTypeChoice]:
+        """Every payment type, by id."""
+
+        async def load() -> tuple[PaymentTypeChoice, ...]:
+            types = sorted(await self._client.list_payment_types(), key=lambda t: t.id)
+            return tuple(PaymentTypeChoice(t.id, t.name) for t in types)
+
+        return await self._master.get(self._company, "payment_type_choices", load)
+
+    async def list_language_choices(self) -> Sequence[LanguageChoice]:
+        """Every language, by id, with its ISO 639-1 code when bexio names one."""
+
+        async def load() -> tuple[LanguageChoice, ...]:
+            languages = sorted(await self._client.list_languages(), key=lambda lang: lang.id)
+            return tuple(
+                LanguageChoice(lang.id, lang.name, _blank_to_none(lang.iso_639_1))
+                for lang in languages
+            )
+
+        return await self._master.get(self._company, "language_choices", load)
+
+    async def list_revenue_accounts(self) -> Sequence[RevenueAccountChoice]:
+        """The active revenue (earnings, `account_type` 1) accounts, by account number."""
+
+        async def load() -> tuple[RevenueAccountChoice, ...]:
+            criteria = [
+                BexioSearch(
+                    field="account_type",
+                    value=str(int(wire.BexioAccountType.EARNINGS)),
+                    criteria=BexioSearchCriteria.EQUAL,
+                )
+            ]
+            accounts = [
+                account
+                for account in await self._client.search_accounts(criteria)
+                # Filtered again: bexio ignores a search it misreads (API.md "Corrections" 4).
+                if account.account_type == wire.BexioAccountType.EARNINGS and account.is_active
+            ]
+            accounts.sort(key=lambda a: (a.account_no, a.id))
+            return tuple(RevenueAccountChoice(a.id, a.account_no, a.name) for a in accounts)
+
+        return await self._master.get(self._company, "revenue_account_choices", load)
 
     async def find_articles_by_sku(self, skus: Sequence[str]) -> Mapping[str, BexioArticleId]:
         """Article ids by `intern_code` for those SKUs that are bexio articles (exact match).
@@ -574,6 +663,15 @@ def _invoice_state(invoice: BexioInvoice) -> BexioInvoiceState:
 
 
 # --- master data ---------------------------------------------------------------------------------
+
+_ITEM_SETTINGS = "item_settings"
+
+
+def _user_name(user: wire.BexioUser) -> str:
+    name = " ".join(
+        part.strip() for part in (user.firstname, user.lastname) if part and part.strip()
+    )
+    return name or (user.email or "").strip() or f"#{int(user.id)}"
 
 
 def _tax(tax: wire.BexioTax) -> BexioTax:

@@ -1,9 +1,11 @@
 """BexioClient: one typed async method per bexio operation the app uses.
 
 Runs over an injected `httpx.AsyncClient`. Every failure leaves as an `AppError` kind, never as
-an httpx or pydantic exception: 400/409/422 → RejectedError; 401 (after one token refresh),
-403, 410 → AuthError; 404 → NotFoundError; 429 (after bounded waiting), 5xx, timeouts and
-connection errors → TransientError. Messages and details never carry tokens, bodies or values.
+an httpx or pydantic exception: 400/409/422 → RejectedError (or the kind an operation names for
+a refused field, e.g. StockRefusedError for an article's `stock_nr`); 401 (after one token
+refresh), 403, 410 → AuthError; 404 → NotFoundError; 429 (after bounded waiting), 5xx,
+timeouts and connection errors → TransientError. Messages and details never carry tokens,
+bodies or values.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, Literal, Protocol, TypeVar
@@ -59,6 +61,7 @@ from saleor_bexio_app.errors import (
     AuthError,
     NotFoundError,
     RejectedError,
+    StockRefusedError,
     TransientError,
 )
 from saleor_bexio_app.ids import (
@@ -132,6 +135,8 @@ class _Call:
     scopes: tuple[str, ...] = ()
     params: Mapping[str, str | int] | None = None
     body: Any = _NO_BODY
+    # A 4xx naming one of these fields raises the given kind instead of RejectedError.
+    refusals: Mapping[str, type[RejectedError]] = field(default_factory=dict)
 
 
 class BexioClient:
@@ -273,15 +278,25 @@ class BexioClient:
     async def update_article(
         self, article_id: BexioArticleId, article: BexioArticleUpdate
     ) -> BexioArticle:
-        """Edit an article; only the fields set on `article` are sent."""
+        """Edit an article; only the fields set on `article` are sent.
+
+        A refusal naming `stock_nr` is a StockRefusedError: bexio takes it only until the
+        article's first stock booking (API.md "Corrections" 9).
+        """
         call = _Call(
             "POST",
             f"/2.0/article/{int(article_id)}",
             "product",
             ("article_edit",),
             body=article.to_wire(),
+            refusals={"stock_nr": StockRefusedError},
         )
         return _one(BexioArticle, await self._send(call), call)
+
+    async def delete_article(self, article_id: BexioArticleId) -> None:
+        """Delete an article (bexio answers `{"success": true}`)."""
+        call = _Call("DELETE", f"/2.0/article/{int(article_id)}", "product", ("article_edit",))
+        await self._action(call, "delete")
 
     async def search_articles(
         self,
@@ -836,7 +851,9 @@ def _error(call: _Call, response: httpx.Response) -> AppError:
         return AppError(messages.MALFORMED_REQUEST, detail=f"{where}{said}")
     if 400 <= status < 500:
         explanation = messages.explain_rejection(body, what=call.what)
-        return RejectedError(explanation.user_message, detail=f"{where}; {explanation.detail}")
+        refused = {problem.path[0] for problem in messages.field_problems(body)}
+        refusal = next((k for f, k in call.refusals.items() if f in refused), RejectedError)
+        return refusal(explanation.user_message, detail=f"{where}; {explanation.detail}")
     return AppError(messages.UNREADABLE, detail=f"{where}; unexpected status")
 
 

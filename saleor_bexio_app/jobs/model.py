@@ -20,6 +20,7 @@ class JobKind(StrEnum):
     SYNC_CUSTOMER = "sync_customer"
     SYNC_PRODUCT = "sync_product"
     POLL_INVOICES = "poll_invoices"
+    POLL_ARTICLES = "poll_articles"
     BACKFILL = "backfill"
 
 

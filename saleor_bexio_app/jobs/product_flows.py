@@ -26,7 +26,14 @@ from typing import Any, Protocol
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from saleor_bexio_app.errors import AppError, AuthError, RejectedError, StockRefusedError
+from saleor_bexio_app.errors import (
+    AppError,
+    AuthError,
+    ConfigError,
+    RejectedError,
+    StockRefusedError,
+    TransientError,
+)
 from saleor_bexio_app.ids import InstallationId, SaleorId
 from saleor_bexio_app.jobs import queue
 from saleor_bexio_app.jobs.model import Job, JobKind
@@ -61,8 +68,9 @@ log = logging.getLogger(__name__)
 
 Sessions = async_sessionmaker[AsyncSession]
 
-# Products per page of an initial sync; SKUs per Saleor lookup of the periodic pull.
-PAGE_SIZE = 50
+# Products per page of an initial sync (Saleor's maximum; more than 50 SKUs make the article
+# lookup one listing of all articles instead of a search per SKU); SKUs per Saleor lookup.
+PAGE_SIZE = 100
 SKU_BATCH = 100
 # How many example changes and unmatched items a dry-run report keeps.
 REPORT_EXAMPLES = 25
@@ -149,10 +157,16 @@ class ProductFlows:
         ports: ProductPorts,
         settings: ProductSettings,
         variants: Sequence[Variant],
+        articles: Sequence[Article] | None = None,
     ) -> None:
-        """Sync these variants with their articles; RejectedError listing what was refused."""
+        """Sync these variants with their articles (read by SKU unless given: then every
+        article with one of their SKUs); RejectedError listing what was refused."""
         skus = list(dict.fromkeys(_sku(v) for v in variants if _sku(v)))
-        articles = list(await ports.articles.articles_by_code(skus)) if skus else []
+        if articles is None:
+            articles = list(await ports.articles.articles_by_code(skus)) if skus else []
+        else:
+            wanted = set(skus)
+            articles = [a for a in articles if a.intern_code.strip() in wanted]
         matching = match_variants(variants, articles)
         stored = await self._prints.prints(shop, [v.id for v in variants])
         problems: list[AppError] = []
@@ -303,6 +317,7 @@ class ProductBulk:
 
     def __init__(
         self,
+        flows: ProductFlows,
         repo: SettingsSource,
         prints: SqlProductRepo,
         ports: ProductPortsFactory,
@@ -311,6 +326,7 @@ class ProductBulk:
         *,
         page_size: int = PAGE_SIZE,
     ) -> None:
+        self._flows = flows
         self._repo = repo
         self._prints = prints
         self._ports = ports
@@ -323,8 +339,8 @@ class ProductBulk:
     ) -> tuple[int, str | None, bool]:
         """Handle the page after `cursor`: (products on it, its end cursor, whether more follow).
 
-        A real run queues `sync_product` per product (coalescing with webhook jobs, throttled by
-        the bexio limiter between them). A dry run plans the page and adds it to the report.
+        A real run syncs the page's products (see `_sync_page`); a dry run plans the page and
+        adds it to the report.
         """
         shop = job.installation_id
         settings = (await self._repo.shop_settings(shop)).products
@@ -338,9 +354,40 @@ class ProductBulk:
                 report = _merge_unmatched(report, await self._unmatched_articles(ports))
             await self._add_report(backfill_id, report)
             return len(product_ids), next_cursor, more
+        if syncs_products(settings):
+            await self._sync_page(shop, ports, settings, variants, backfill_id)
+        return len(product_ids), next_cursor, more
+
+    async def _sync_page(
+        self,
+        shop: InstallationId,
+        ports: ProductPorts,
+        settings: ProductSettings,
+        variants: Sequence[Variant],
+        backfill_id: int,
+    ) -> None:
+        """Sync a page product by product. A product bexio refuses gets its own `sync_product`
+        job, which fails on its own and lands in the error log with its Retry; the page goes on.
+        Temporary failures repeat the page (every write is found again by SKU, so none doubles).
+        """
+        by_product: dict[SaleorId, list[Variant]] = {}
+        for variant in variants:
+            by_product.setdefault(variant.product_id, []).append(variant)
+        skus = list(dict.fromkeys(_sku(v) for v in variants if _sku(v)))
+        articles = list(await ports.articles.articles_by_code(skus)) if skus else []
+        refused: list[SaleorId] = []
+        for product_id, product_variants in by_product.items():
+            try:
+                await self._flows.sync_variants(shop, ports, settings, product_variants, articles)
+            except (TransientError, ConfigError):
+                raise  # the page again later, or parked for the whole sync (not per product)
+            except AppError:
+                refused.append(product_id)
+        if not refused:
+            return
         now = self._clock()
         async with self._sessions.begin() as session:
-            for product_id in product_ids:
+            for product_id in refused:
                 await queue.enqueue(
                     session,
                     installation_id=shop,
@@ -349,7 +396,6 @@ class ProductBulk:
                     now=now,
                     payload={"backfill_id": backfill_id},
                 )
-        return len(product_ids), next_cursor, more
 
     async def _dry_run_page(
         self,

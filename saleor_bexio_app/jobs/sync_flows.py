@@ -21,6 +21,7 @@ from saleor_bexio_app.errors import (
     FailureReason,
     ManualActionError,
     RejectedError,
+    TransientError,
 )
 from saleor_bexio_app.ids import (
     BexioArticleId,
@@ -209,7 +210,13 @@ class SyncFlows:
         await self._repo.advance_cursor(shop, INVOICE_CURSOR, min(newest, started))
         for link in await self._repo.open_invoice_links(shop, RECHECK_OPEN_INVOICES):
             if link.bexio_id not in seen:
-                state = await ports.bexio.get_invoice(BexioInvoiceId(link.bexio_id))
+                try:
+                    state = await ports.bexio.get_invoice(BexioInvoiceId(link.bexio_id))
+                except TransientError as exc:
+                    # Left unchecked, it comes first at the next poll; failing the whole poll
+                    # here would redo every read, and at a high error rate never get through.
+                    log.info("invoice %s of shop %s not re-checked: %s", link.bexio_id, shop, exc)
+                    continue
                 if state is not None:
                     await self._back_sync(shop, ports, settings, state)
             await self._repo.mark_checked(shop, link)

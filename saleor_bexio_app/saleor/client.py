@@ -384,6 +384,12 @@ class SaleorClient:
         data = await self._execute(ORDER_NOTE_ADD, {"id": order_id, "message": message})
         _raise_mutation_errors(data, "orderNoteAdd", "add a note to the order")
 
+    async def execute(
+        self, request: GraphQLRequest, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Run one of the app's documents with this client's token and error mapping."""
+        return await self._execute(request, variables)
+
     async def _id_page(
         self,
         request: GraphQLRequest,

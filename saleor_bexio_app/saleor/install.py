@@ -50,6 +50,11 @@ def parse_install_request(api_url_header: str | None, body: Any) -> tuple[Saleor
     token = body.get("auth_token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token.strip():
         raise InstallError(400, "MISSING_AUTH_TOKEN", "The install request has no auth_token.")
+    # Saleor's app tokens are plain ASCII; anything else cannot go into an HTTP header.
+    if not (token.isascii() and token.isprintable()) or " " in token:
+        raise InstallError(
+            400, "INVALID_AUTH_TOKEN", "The install request's auth_token is invalid."
+        )
     return SaleorApiUrl(api_url_header), token
 
 

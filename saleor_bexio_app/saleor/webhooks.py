@@ -11,6 +11,9 @@ from saleor_bexio_app.saleor.events import WebhookEvent
 SIGNATURE_HEADER = "saleor-signature"
 API_URL_HEADER = "saleor-api-url"
 EVENT_HEADER = "saleor-event"
+# Saleor ids are short base64 strings. Longer ones, or ones with NUL (which PostgreSQL text cannot
+# hold), would fail at enqueue with a 5xx that Saleor retries; they are malformed deliveries.
+MAX_OBJECT_ID_LENGTH = 300
 
 
 class MalformedDelivery(ValueError):
@@ -44,6 +47,8 @@ def parse_delivery(event: WebhookEvent, body: bytes) -> Delivery:
         node = node.get(name) if isinstance(node, dict) else None
     if not isinstance(node, str) or not node:
         raise MalformedDelivery(f"body has no {'.'.join(event.object_path)}")
+    if len(node) > MAX_OBJECT_ID_LENGTH or "\x00" in node:
+        raise MalformedDelivery(f"body's {'.'.join(event.object_path)} is not a Saleor id")
     issued_at = data.get("issuedAt")
     return Delivery(
         recipient_id=recipient_id,

@@ -16,15 +16,20 @@ Faults (`fail_next`) as a client sees them:
   `BexioConnectionReset`, an `httpx.RemoteProtocolError` (so an `httpx.TransportError`); behind
   uvicorn the response head is sent and the connection closed, which httpx reports as
   `RemoteProtocolError` ("peer closed connection without sending complete message body").
+
+`fail_randomly` makes a share of all API calls fail with a random fault instead (a chaos run);
+scripted faults still come first. `carried_out` lists the calls bexio performed, whether or not
+their answer reached the client, and `injected` counts the faults by kind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import random
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Collection
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -63,6 +68,25 @@ class BexioConnectionReset(httpx.RemoteProtocolError):
 class _Scripted:
     fault: Fault
     processed: bool
+    retry_after: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _RandomFaults:
+    rate: float
+    kinds: tuple[Fault, ...]
+    weights: tuple[float, ...]
+    processed_share: float
+    retry_after: int
+    rng: random.Random
+
+    def draw(self) -> _Scripted | None:
+        if self.rng.random() >= self.rate:
+            return None
+        [fault] = self.rng.choices(self.kinds, self.weights)
+        # A rate limit rejects the call at the gateway, before bexio does anything.
+        processed = fault != 429 and self.rng.random() < self.processed_share
+        return _Scripted(fault, processed, self.retry_after if fault == 429 else None)
 
 
 class _HeldResponse(Response):
@@ -144,7 +168,10 @@ class BexioEmulator:
             redirect_uris=redirect_uris,
         )
         self.calls: list[tuple[str, str]] = []
+        self.carried_out: list[tuple[str, str, int]] = []
+        self.injected: Counter[str] = Counter()
         self._faults: deque[_Scripted] = deque()
+        self._random: _RandomFaults | None = None
         self._windows: dict[str, tuple[int, int]] = {}
         self._held: set[asyncio.Future[None]] = set()
         api = BexioApi(self.company, self.documents)
@@ -268,6 +295,18 @@ class BexioEmulator:
         """Create an article as a bexio user would (same validation as POST /2.0/article)."""
         return self.company.create_article(fields)
 
+    def add_articles(
+        self, rows: Iterable[Mapping[str, Any]], *, unique_codes: bool = True
+    ) -> list[Json]:
+        """Create many articles quickly (each row a POST /2.0/article body); see
+        `BexioCompany.add_articles`."""
+        return self.company.add_articles(rows, unique_codes=unique_codes)
+
+    def book_stock(self, article_id: int, quantity: int | None = None) -> Json:
+        """A bexio user books the article's stock (to `quantity` if given); from now on the API
+        refuses another `stock_nr`, as bexio does once an article has bookings."""
+        return self.company.book_stock(article_id, quantity)
+
     def record_payment(
         self,
         invoice_id: int,
@@ -295,6 +334,37 @@ class BexioEmulator:
         done = fault == "timeout" if processed is None else processed
         self._faults.extend(_Scripted(fault, done) for _ in range(count))
 
+    def fail_randomly(
+        self,
+        rate: float,
+        kinds: Mapping[Fault, float],
+        *,
+        processed_share: float = 0.5,
+        retry_after_seconds: int = 1,
+        seed: int | None = None,
+    ) -> None:
+        """From now on each API call fails with probability `rate` (0 turns this off).
+
+        The fault is drawn from `kinds` by weight. `processed_share`: the share of faults
+        (other than 429) after which bexio has carried out the call anyway. A 429 asks the
+        client to wait `retry_after_seconds`.
+        """
+        if not 0 <= rate <= 1 or not 0 <= processed_share <= 1:
+            raise ValueError("rate and processed_share are shares between 0 and 1")
+        if rate == 0:
+            self._random = None
+            return
+        if not kinds or any(weight < 0 for weight in kinds.values()):
+            raise ValueError("kinds needs at least one fault with a non-negative weight")
+        self._random = _RandomFaults(
+            rate,
+            tuple(kinds),
+            tuple(kinds.values()),
+            processed_share,
+            retry_after_seconds,
+            random.Random(seed),
+        )
+
     @property
     def held_answers(self) -> int:
         """How many answers a "timeout" fault is holding back right now."""
@@ -316,13 +386,24 @@ class BexioEmulator:
 
         async def gate(request: Request) -> Response:
             self.calls.append((request.method, request.url.path))
-            scripted = self._faults.popleft() if self._faults else None
+            scripted = self._next_fault()
             if scripted is not None and not scripted.processed:
                 return self._fault(scripted, group, None)
             response = await self._answer(request, endpoint, group)
+            if response.status_code < 400:
+                self.carried_out.append((request.method, request.url.path, response.status_code))
             return self._fault(scripted, group, response) if scripted else response
 
         return gate
+
+    def _next_fault(self) -> _Scripted | None:
+        if self._faults:
+            scripted: _Scripted | None = self._faults.popleft()
+        else:
+            scripted = self._random.draw() if self._random is not None else None
+        if scripted is not None:
+            self.injected[str(scripted.fault)] += 1
+        return scripted
 
     async def _answer(self, request: Request, endpoint: Endpoint, group: str) -> Response:
         grant = self._grant(request)
@@ -357,7 +438,10 @@ class BexioEmulator:
             late = response or HTMLResponse(_GATEWAY_PAGE.format(status=504), 504)
             return _HeldResponse(late, self.timeout_seconds, self._held)
         if fault == 429:
-            return self._too_many(self._rate_headers(group, exhausted=True))
+            headers = self._rate_headers(group, exhausted=True)
+            if scripted.retry_after is not None:
+                headers["RateLimit-Reset"] = str(scripted.retry_after)
+            return self._too_many(headers)
         if fault == 502:
             return HTMLResponse(_GATEWAY_PAGE.format(status=502), 502)
         message = "Internal Server Error" if fault == 500 else "Service Unavailable"
@@ -404,7 +488,7 @@ class BexioEmulator:
         path = request.url.path
         if path.startswith(_API_PREFIXES):
             self.calls.append((request.method, path))
-            scripted = self._faults.popleft() if self._faults else None
+            scripted = self._next_fault()
             if scripted is not None:
                 return self._fault(scripted, "default", None)
         # Recorded (ERR_404_GET_2.0_kb_position.json): an unknown route has another body shape

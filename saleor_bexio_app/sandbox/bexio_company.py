@@ -321,6 +321,39 @@ class BexioCompany:
 
     def create_article(self, body: object) -> Json:
         """POST /2.0/article."""
+        return self._insert_article(body, self._code_taken)
+
+    def add_articles(
+        self, rows: Iterable[Mapping[str, Any]], *, unique_codes: bool = True
+    ) -> list[Json]:
+        """Create many articles at once, each as POST /2.0/article would (for seeding tests).
+
+        Checks each `intern_code` against a set instead of every article, so thousands are
+        quick. `unique_codes=False` lets articles share an `intern_code`, to test how the app
+        treats duplicate article numbers. Returns the records in the order given; a refused
+        row raises bexio's 422 `ApiError`, keeping the rows before it.
+        """
+        codes = {record["intern_code"] for record in self.articles.values()}
+        added: list[Json] = []
+        for row in rows:
+            record = self._insert_article(row, lambda code, _id: unique_codes and code in codes)
+            codes.add(record["intern_code"])
+            added.append(record)
+        return added
+
+    def book_stock(self, article_id: int, quantity: int | None = None) -> Json:
+        """A stock booking in bexio (e.g. a user's stock correction): the stock becomes
+        `quantity` (unchanged when None), stock tracking is on, and from now on the API refuses
+        a `stock_nr` that differs from the current one."""
+        record = self.article(article_id)
+        record["is_stock"] = True
+        if quantity is not None:
+            record["stock_nr"] = quantity
+        record["stock_available_nr"] = record["stock_nr"] - record["stock_reserved_nr"]
+        self.booked_articles.add(article_id)
+        return record
+
+    def _insert_article(self, body: object, taken: Callable[[str, int | None], bool]) -> Json:
         form = Form(body, _ARTICLE_WRITABLE, _ARTICLE_READ_ONLY)
         form.require("intern_code", "intern_name")
         record: Json = dict.fromkeys(ARTICLE_KEYS)
@@ -333,12 +366,17 @@ class BexioCompany:
             **dict.fromkeys(_STOCK_COUNTERS, 0),
             stock_available_nr=0,
         )
-        self._apply_article(record, form, creating=True)
+        self._apply_article(record, form, creating=True, taken=taken)
         form.check()
         article_id = self.next_id("article")
         record["id"] = article_id
         self.articles[article_id] = record
         return record
+
+    def _code_taken(self, code: str, article_id: int | None) -> bool:
+        return any(
+            a["intern_code"] == code and a["id"] != article_id for a in self.articles.values()
+        )
 
     def update_article(self, article_id: int, body: object) -> Json:
         """POST /2.0/article/{id}: partial edit; `article_type_id` is read-only here."""
@@ -349,12 +387,19 @@ class BexioCompany:
             if key in form:
                 form.require(key)
         changed = dict(record)
-        self._apply_article(changed, form, creating=False)
+        self._apply_article(changed, form, creating=False, taken=self._code_taken)
         form.check()
         record.update(changed)
         return record
 
-    def _apply_article(self, record: Json, form: Form, *, creating: bool) -> None:
+    def _apply_article(
+        self,
+        record: Json,
+        form: Form,
+        *,
+        creating: bool,
+        taken: Callable[[str, int | None], bool],
+    ) -> None:
         if "user_id" in form:
             record["user_id"] = form.integer("user_id", valid=self.users.__contains__) or 1
         if "article_type_id" in form:
@@ -363,9 +408,7 @@ class BexioCompany:
             if key in form:
                 record[key] = form.text(key)
         code = record.get("intern_code")
-        if code and any(
-            a["intern_code"] == code and a["id"] != record["id"] for a in self.articles.values()
-        ):
+        if code and taken(code, record["id"]):
             form.errors.append(f"intern_code: {TAKEN}")
         for key in _ARTICLE_TEXT:
             if key in form:

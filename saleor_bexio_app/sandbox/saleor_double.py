@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 import string
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -37,7 +37,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from saleor_bexio_app.saleor.events import WEBHOOK_EVENTS
+from saleor_bexio_app.saleor.manifest import subscription_document
 from saleor_bexio_app.saleor.schema import saleor_schema
+from saleor_bexio_app.sync.products import WeightUnit, from_grams, to_grams
 
 SALEOR_VERSION = "3.24.0-a.0"
 SCHEMA_VERSION = "3.24"
@@ -47,6 +50,9 @@ _TOKEN_ALPHABET = string.ascii_letters + string.digits
 _APP_OR_STAFF = ("AUTHENTICATED_STAFF_USER", "AUTHENTICATED_APP")
 _ORDERS = ("MANAGE_ORDERS",)
 _USERS = ("MANAGE_STAFF", "MANAGE_USERS", "MANAGE_ORDERS")
+_PRODUCTS = ("MANAGE_PRODUCTS",)
+_STOCKS = ("MANAGE_PRODUCTS", "MANAGE_ORDERS")
+_WAREHOUSES = ("MANAGE_PRODUCTS", "MANAGE_ORDERS", "MANAGE_SHIPPING")
 _CENT = Decimal("0.01")
 _MAX_PAGE = 100
 _SEEDED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -96,6 +102,13 @@ class InstalledApp:
     token: str
 
 
+class SeededProduct(NamedTuple):
+    """The global ids of a product added with `SaleorDouble.add_product`."""
+
+    id: str
+    variant_ids: tuple[str, ...]
+
+
 class GraphQLCall(NamedTuple):
     """One request to the GraphQL endpoint, as received."""
 
@@ -122,7 +135,12 @@ class SaleorStore:
     apps: dict[str, AppRecord] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Products and variants as stored (see `SaleorDouble.add_product`); views are built per query.
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Deleted products and variants, kept for PRODUCT_DELETED payloads only.
+    deleted_products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deleted_variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     tax_classes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Country code -> percent: TaxClassCountryRate rows without a tax class.
     default_tax_rates: dict[str, Decimal] = field(default_factory=dict)
@@ -198,6 +216,8 @@ class SaleorDouble:
         # Mutations that changed the store, in order: (mutation field, its arguments).
         self.mutations: list[tuple[str, dict[str, Any]]] = []
         self.executions = 0
+        # Saleor answers every weight in the shop's default unit (site settings; KG by default).
+        self.default_weight_unit = "KG"
         self._key = _SigningKey()
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self.app = Starlette(
@@ -561,7 +581,12 @@ class SaleorDouble:
         return order
 
     def add_channel(
-        self, slug: str, *, currency: str = "CHF", prices_entered_with_tax: bool = True
+        self,
+        slug: str,
+        *,
+        currency: str = "CHF",
+        prices_entered_with_tax: bool = True,
+        default_country: str = "CH",
     ) -> dict[str, Any]:
         """A channel with flat-rate taxes; its tax configuration is part of it."""
         channel: dict[str, Any] = {
@@ -570,6 +595,7 @@ class SaleorDouble:
             "name": slug.replace("-", " ").capitalize(),
             "currencyCode": currency,
             "isActive": True,
+            "defaultCountry": _country(default_country),
         }
         channel["taxConfiguration"] = {
             "id": self.store.next_id("TaxConfiguration"),
@@ -692,6 +718,15 @@ class SaleorDouble:
             "orderFulfill": self._order_fulfill,
             "orderCancel": self._order_cancel,
             "orderNoteAdd": self._order_note_add,
+            "product": self._resolve_product,
+            "products": self._resolve_products,
+            "productVariants": self._resolve_product_variants,
+            "channels": self._resolve_channels,
+            "warehouses": self._resolve_warehouses,
+            "productUpdate": self._product_update,
+            "productVariantUpdate": self._product_variant_update,
+            "productVariantChannelListingUpdate": self._product_variant_channel_listing_update,
+            "productVariantStocksUpdate": self._product_variant_stocks_update,
         }
 
     def _resolve_app(self, info: _Info, id: str | None = None) -> dict[str, Any]:
@@ -947,6 +982,429 @@ class SaleorDouble:
         self._changed("orderNoteAdd", order, args)
         return {"order": _order_view(order), "event": event, "errors": []}
 
+    # products: builders, views, resolvers, mutations and webhook payloads
+
+    def add_product(
+        self,
+        name: str = "T-Shirt",
+        *,
+        description: Mapping[str, Any] | str | None = None,
+        variants: Sequence[Mapping[str, Any]] | None = None,
+        tax_class: Mapping[str, Any] | None = None,
+        product_type_tax_class: Mapping[str, Any] | None = None,
+        weight: tuple[Decimal | str, str] | None = None,
+        channels: Sequence[str] = (),
+        slug: str | None = None,
+    ) -> SeededProduct:
+        """A product with its variants; returns their global ids.
+
+        Each variant is a mapping with any of `sku`, `name`, `weight` (`(Decimal("250"), "G")`),
+        `prices` (channel slug -> price as the channel enters it) and `stocks` (warehouse id ->
+        quantity). A channel named in `prices` or `channels` is created (CHF, gross) if missing;
+        the product is listed in every channel one of its variants has a price in, plus
+        `channels`. `description` is an EditorJS document (or its JSON string).
+        """
+        specs = list(variants) if variants is not None else [{}]
+        for spec in specs:
+            unknown = set(spec) - {"sku", "name", "weight", "prices", "stocks"}
+            if unknown:
+                raise TypeError(f"unknown variant fields: {sorted(unknown)}")
+            for warehouse in spec.get("stocks") or {}:
+                if warehouse not in self.store.warehouses:
+                    raise KeyError(f"no warehouse {warehouse!r}; add it with add_warehouse()")
+        product_id = self.store.next_id("Product")
+        seq = _pk(product_id)
+        created = (_SEEDED_AT + timedelta(seconds=seq)).isoformat()
+        stored_description = (
+            json.loads(description) if isinstance(description, str) else description
+        )
+        product: dict[str, Any] = {
+            "id": product_id,
+            "pk": seq,
+            "name": name,
+            "slug": slug or f"{_slugify(name)}-{seq}",
+            "description": dict(stored_description) if stored_description else None,
+            "weight": _stored_weight(weight),
+            "taxClass": tax_class["id"] if tax_class else None,
+            # One product type per tax class it carries (pk 1: the type without a class).
+            "productType": {
+                "id": global_id(
+                    "ProductType",
+                    _pk(product_type_tax_class["id"]) + 1 if product_type_tax_class else 1,
+                ),
+                "name": product_type_tax_class["name"] if product_type_tax_class else "Default",
+                "taxClass": product_type_tax_class["id"] if product_type_tax_class else None,
+            },
+            "created": created,
+            "updatedAt": created,
+            "channels": [],
+            "variants": [],
+        }
+        self.store.products[product_id] = product
+        listed = list(channels)
+        for spec in specs:
+            variant_id = self.store.next_id("ProductVariant")
+            prices = {ch: Decimal(price) for ch, price in (spec.get("prices") or {}).items()}
+            listed += [ch for ch in prices if ch not in listed]
+            self.store.variants[variant_id] = {
+                "id": variant_id,
+                "product": product_id,
+                "sku": spec.get("sku"),
+                "name": spec.get("name", ""),
+                "weight": _stored_weight(spec.get("weight")),
+                "prices": prices,
+                "stocks": {wh: int(qty) for wh, qty in (spec.get("stocks") or {}).items()},
+                "created": created,
+                "updatedAt": created,
+            }
+            product["variants"].append(variant_id)
+        for channel in listed:
+            if channel not in self.store.channels:
+                self.add_channel(channel)
+        product["channels"] = list(dict.fromkeys(listed))
+        return SeededProduct(product_id, tuple(product["variants"]))
+
+    def delete_product(self, product_id: str) -> None:
+        """Delete a product and its variants, as the dashboard does."""
+        product = self.store.products.pop(product_id)
+        self.store.deleted_products[product_id] = product
+        for variant_id in product["variants"]:
+            self.store.deleted_variants[variant_id] = self.store.variants.pop(variant_id)
+
+    def product_webhook(
+        self,
+        event_name: str,
+        product_id: str,
+        app_id: str,
+        *,
+        variant_id: str | None = None,
+        warehouse_id: str | None = None,
+        issued_at: datetime | None = None,
+    ) -> tuple[dict[str, str], bytes]:
+        """A signed product or variant event whose payload is the app's subscription document
+        (`manifest/<event>.graphql`) run against this double's data.
+
+        Variant events are about `variant_id` (default: the product's first variant), the stock
+        event about `warehouse_id` (default: the variant's first stock row).
+        """
+        event = next((e for e in WEBHOOK_EVENTS if e.name == event_name.upper()), None)
+        if event is None or event.object_path[0] not in ("product", "productVariant"):
+            raise ValueError(f"{event_name!r} is not a product event the app subscribes to")
+        product = self._any_product(product_id)
+        variant = None
+        if event.object_path[0] == "productVariant":
+            variant_id = variant_id or product["variants"][0]
+            variant = self._any_variant(variant_id)
+            warehouse_id = warehouse_id or next(iter(variant["stocks"]), None)
+        warehouse = self.store.warehouses.get(warehouse_id or "")
+        root = {
+            "event": {
+                "__typename": "".join(part.capitalize() for part in event.name.split("_")),
+                "issuedAt": (issued_at or datetime.now(UTC)).isoformat(),
+                "version": self.version,
+                "recipient": {"id": app_id},
+                "product": self._product_view(product),
+                "category": None,
+                "productVariant": self._variant_view(variant) if variant else None,
+                "warehouse": self._warehouse_view(warehouse) if warehouse else None,
+            }
+        }
+        document = parse(subscription_document(event))
+        result = execute(saleor_schema(), document, root_value=root)
+        assert not isawaitable(result) and isinstance(result, ExecutionResult)
+        if result.errors or result.data is None:
+            raise ValueError(f"the {event.document_file} payload failed: {result.errors}")
+        return self.webhook(event.name, result.data["event"])
+
+    def _any_variant(self, variant_id: str) -> dict[str, Any]:
+        variant = self.store.variants.get(variant_id) or self.store.deleted_variants.get(variant_id)
+        if variant is None:
+            raise KeyError(f"no variant {variant_id!r}")
+        return variant
+
+    def _any_product(self, product_id: str) -> dict[str, Any]:
+        return self.store.products.get(product_id) or self.store.deleted_products[product_id]
+
+    def _weight_view(self, weight: tuple[Decimal, str] | None) -> dict[str, Any] | None:
+        # Saleor converts to the default unit and answers at most three decimals.
+        if weight is None:
+            return None
+        unit = WeightUnit(self.default_weight_unit)
+        value = from_grams(to_grams(weight[0], WeightUnit(weight[1])), unit)
+        return {"unit": unit.value, "value": round(float(value), 3)}
+
+    def _product_view(self, product: Mapping[str, Any]) -> dict[str, Any]:
+        tax_classes = self.store.tax_classes
+        own_class = tax_classes.get(product["taxClass"] or "")
+        type_class = tax_classes.get(product["productType"]["taxClass"] or "")
+        variant_ids = list(product["variants"])
+        description = product["description"]
+
+        def variants(info: _Info) -> list[dict[str, Any]]:
+            return [self._variant_view(self._any_variant(v)) for v in variant_ids]
+
+        return {
+            "id": product["id"],
+            "name": product["name"],
+            "slug": product["slug"],
+            "description": json.dumps(description) if description is not None else None,
+            "weight": self._weight_view(product["weight"]),
+            "taxClass": self._tax_class_view(own_class) if own_class else None,
+            "productType": {
+                **product["productType"],
+                "slug": "default",
+                "hasVariants": True,
+                "isShippingRequired": True,
+                "kind": "NORMAL",
+                "weight": None,
+                "metadata": [],
+                "privateMetadata": [],
+                "taxClass": self._tax_class_view(type_class) if type_class else None,
+            },
+            "created": product["created"],
+            "updatedAt": product["updatedAt"],
+            "chargeTaxes": True,
+            "metadata": [],
+            "privateMetadata": [],
+            "variants": variants,
+        }
+
+    def _variant_view(self, variant: Mapping[str, Any]) -> dict[str, Any]:
+        product_id = variant["product"]
+
+        def product(info: _Info) -> dict[str, Any]:
+            return self._product_view(self._any_product(product_id))
+
+        listings = []
+        for slug, amount in variant["prices"].items():
+            channel = self.store.channels[slug]
+            listings.append(
+                {
+                    "id": global_id("ProductVariantChannelListing", f"{variant['id']}:{slug}"),
+                    "channel": channel,
+                    "price": _money(amount, channel["currencyCode"]),
+                    "costPrice": None,
+                    "priorPrice": None,
+                }
+            )
+        return {
+            "id": variant["id"],
+            "sku": variant["sku"],
+            "name": variant["name"],
+            "weight": self._weight_view(variant["weight"]),
+            "trackInventory": True,
+            "quantityLimitPerCustomer": None,
+            "created": variant["created"],
+            "updatedAt": variant["updatedAt"],
+            "metadata": [],
+            "privateMetadata": [],
+            "product": product,
+            "channelListings": listings,
+            "stocks": [
+                {
+                    "id": global_id("Stock", f"{variant['id']}:{warehouse_id}"),
+                    "warehouse": self._warehouse_view(self.store.warehouses[warehouse_id]),
+                    "quantity": _guarded(quantity, _STOCKS),
+                    "quantityAllocated": _guarded(0, _STOCKS),
+                    "quantityReserved": _guarded(0, _STOCKS),
+                }
+                for warehouse_id, quantity in variant["stocks"].items()
+            ],
+        }
+
+    def _warehouse_view(self, warehouse: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "slug": _slugify(str(warehouse["name"])),
+            "email": "",
+            "isPrivate": True,
+            "metadata": [],
+            "privateMetadata": [],
+            **warehouse,
+        }
+
+    def _resolve_product(self, info: _Info, **args: Any) -> dict[str, Any] | None:
+        if _caller(info) is None:
+            raise PermissionDenied(_APP_OR_STAFF)
+        product = self.store.products.get(args.get("id") or "")
+        return self._product_view(product) if product is not None else None
+
+    def _resolve_products(self, info: _Info, **args: Any) -> dict[str, Any]:
+        if _caller(info) is None:
+            raise PermissionDenied(_APP_OR_STAFF)
+        products: list[dict[str, Any]] = list(self.store.products.values())
+        if args.get("channel"):
+            products = [p for p in products if args["channel"] in p["channels"]]
+        sort_field = (args.get("sortBy") or {}).get("field")
+        keys: dict[str | None, str] = {"CREATED_AT": "created", "NAME": "name", None: "slug"}
+        if sort_field not in keys:
+            raise GraphQLError(f"Sorting products by {sort_field} is not supported in this double.")
+        key = keys[sort_field]
+        ordered = sorted(((str(p[key]), p["pk"]), p) for p in products)
+        if _descending(args):
+            ordered.reverse()
+        return _keyset_connection(ordered, args, self._product_view)
+
+    def _resolve_product_variants(self, info: _Info, **args: Any) -> dict[str, Any]:
+        if _caller(info) is None:
+            raise PermissionDenied(_APP_OR_STAFF)
+        variants: list[dict[str, Any]] = list(self.store.variants.values())
+        skus = (args.get("filter") or {}).get("sku")
+        if skus is not None:
+            wanted = set(skus)
+            variants = [v for v in variants if v["sku"] in wanted]
+        if args.get("ids") is not None:
+            ids = set(args["ids"])
+            variants = [v for v in variants if v["id"] in ids]
+        return _connection([self._variant_view(v) for v in variants], args)
+
+    def _resolve_channels(self, info: _Info) -> list[dict[str, Any]]:
+        if _caller(info) is None:
+            raise PermissionDenied(_APP_OR_STAFF)
+        return list(self.store.channels.values())
+
+    def _resolve_warehouses(self, info: _Info, **args: Any) -> dict[str, Any]:
+        _require(info, _WAREHOUSES)
+        views = [self._warehouse_view(w) for w in self.store.warehouses.values()]
+        return _connection(views, args)
+
+    def _product_changed(self, name: str, product: dict[str, Any], args: Mapping[str, Any]) -> None:
+        self.mutations.append((name, copy.deepcopy(dict(args))))
+        updated = datetime.fromisoformat(product["updatedAt"]) + timedelta(seconds=1)
+        product["updatedAt"] = max(updated, datetime.now(UTC)).isoformat()
+
+    def _variant_changed(self, name: str, variant: dict[str, Any], args: Mapping[str, Any]) -> None:
+        updated = datetime.fromisoformat(variant["updatedAt"]) + timedelta(seconds=1)
+        variant["updatedAt"] = max(updated, datetime.now(UTC)).isoformat()
+        self._product_changed(name, self.store.products[variant["product"]], args)
+
+    def _mutation_variant(
+        self, info: _Info, variant_id: str | None, sku: str | None, field_name: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        _require(info, _PRODUCTS)
+        if variant_id is None and sku is not None:
+            found = [v for v in self.store.variants.values() if v["sku"] == sku]
+            if found:
+                return found[0], []
+            return None, [_error("sku", "NOT_FOUND", f"Couldn't resolve to a node: {sku}")]
+        variant = self.store.variants.get(variant_id or "")
+        if variant is None:
+            return None, [_error(field_name, "NOT_FOUND", f"Couldn't resolve id: {variant_id}.")]
+        return variant, []
+
+    def _product_update(self, info: _Info, **args: Any) -> dict[str, Any]:
+        _require(info, _PRODUCTS)
+        product = self.store.products.get(args.get("id") or "")
+        errors: list[dict[str, Any]] = []
+        if product is None:
+            errors = [_error("id", "NOT_FOUND", f"Couldn't resolve id: {args.get('id')}.")]
+        changes: dict[str, Any] = {}
+        data = args["input"]
+        if "name" in data:
+            if not str(data["name"] or "").strip():
+                errors.append(_error("name", "REQUIRED", "This field cannot be blank."))
+            changes["name"] = data["name"]
+        if "description" in data:
+            changes["description"] = _json_string(data["description"])
+        if product is None or errors:
+            return {"product": None, "errors": errors, "productErrors": errors}
+        product.update(changes)
+        self._product_changed("productUpdate", product, args)
+        return {"product": self._product_view(product), "errors": [], "productErrors": []}
+
+    def _product_variant_update(self, info: _Info, **args: Any) -> dict[str, Any]:
+        variant, errors = self._mutation_variant(info, args.get("id"), args.get("sku"), "id")
+        changes: dict[str, Any] = {}
+        data = args["input"]
+        if "name" in data:
+            changes["name"] = data["name"] or ""
+        if "weight" in data:
+            changes["weight"] = self._weight_input(data["weight"])
+            if changes["weight"] is not None and changes["weight"][0] < 0:
+                errors.append(_error("weight", "INVALID", "Product can't have negative weight."))
+        if variant is None or errors:
+            return {"productVariant": None, "errors": errors, "productErrors": errors}
+        variant.update(changes)
+        self._variant_changed("productVariantUpdate", variant, args)
+        view = self._variant_view(variant)
+        return {"productVariant": view, "errors": [], "productErrors": []}
+
+    def _weight_input(self, value: Any) -> tuple[Decimal, str] | None:
+        """WeightScalar: `{unit, value}` with Saleor's lower-case units, or a number in the
+        shop's default unit."""
+        if value is None:
+            return None
+        try:
+            if isinstance(value, Mapping):
+                unit = WeightUnit(str(value["unit"]).upper())
+                if str(value["unit"]) != unit.value.lower():
+                    raise ValueError(value["unit"])
+                return Decimal(str(value["value"])), unit.value
+            return Decimal(str(value)), self.default_weight_unit
+        except (KeyError, ValueError, ArithmeticError) as exc:
+            raise GraphQLError(f"Unsupported value: {value}") from exc
+
+    def _product_variant_channel_listing_update(self, info: _Info, **args: Any) -> dict[str, Any]:
+        variant, errors = self._mutation_variant(info, args.get("id"), args.get("sku"), "id")
+        channels_by_id = {c["id"]: c for c in self.store.channels.values()}
+        product = self.store.products[variant["product"]] if variant is not None else None
+        prices: dict[str, Decimal] = {}
+        for item in args["input"]:
+            channel = channels_by_id.get(item["channelId"])
+            price = _positive_decimal(item["price"])
+            if channel is None:
+                message = f"Couldn't resolve id: {item['channelId']}."
+                errors.append(_error("channelId", "NOT_FOUND", message))
+                continue
+            if channel["slug"] in prices:
+                errors.append(
+                    _error("channelId", "DUPLICATED_INPUT_ITEM", "Duplicated channel ID.")
+                )
+            if product is not None and channel["slug"] not in product["channels"]:
+                errors.append(
+                    _error(
+                        "input",
+                        "PRODUCT_NOT_ASSIGNED_TO_CHANNEL",
+                        f"Product not available in channels: {channel['id']}.",
+                    )
+                )
+            if price != price.quantize(_CENT):
+                errors.append(
+                    _error("price", "INVALID", "Value cannot have more than 2 decimal places.")
+                )
+            prices[channel["slug"]] = price
+        if variant is None or errors:
+            return {"variant": None, "errors": errors, "productChannelListingErrors": errors}
+        variant["prices"].update(prices)
+        self._variant_changed("productVariantChannelListingUpdate", variant, args)
+        view = self._variant_view(variant)
+        return {"variant": view, "errors": [], "productChannelListingErrors": []}
+
+    def _product_variant_stocks_update(self, info: _Info, **args: Any) -> dict[str, Any]:
+        variant, errors = self._mutation_variant(
+            info, args.get("variantId"), args.get("sku"), "variantId"
+        )
+        quantities: dict[str, int] = {}
+        for index, item in enumerate(args["stocks"]):
+            warehouse = item["warehouse"]
+            if warehouse in quantities:
+                errors.append(
+                    {
+                        **_error("warehouse", "DUPLICATED_INPUT_ITEM", "Duplicated warehouse."),
+                        "index": index,
+                    }
+                )
+            elif warehouse not in self.store.warehouses:
+                message = f"Couldn't resolve id: {warehouse}."
+                errors.append({**_error("warehouse", "NOT_FOUND", message), "index": index})
+            quantities[warehouse] = int(item["quantity"])
+        if variant is None or errors:
+            return {"productVariant": None, "errors": errors, "bulkStockErrors": errors}
+        # Saleor creates a missing stock row (get_or_create per warehouse).
+        variant["stocks"].update(quantities)
+        self._variant_changed("productVariantStocksUpdate", variant, args)
+        view = self._variant_view(variant)
+        return {"productVariant": view, "errors": [], "bulkStockErrors": []}
+
 
 def address(**overrides: Any) -> dict[str, Any]:
     """A Swiss `Address` (Anna Muster, Bahnhofstrasse 12a, 8001 Zürich); override any field."""
@@ -1088,3 +1546,93 @@ def _gift_card_view(card: Mapping[str, Any]) -> dict[str, Any]:
         return found
 
     return {**card, "events": events}
+
+
+# products
+
+
+def _slugify(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split()) or "item"
+
+
+def _pk(node_id: str) -> int:
+    return int(base64.b64decode(node_id).decode().rpartition(":")[2])
+
+
+def _stored_weight(weight: tuple[Decimal | str, str] | None) -> tuple[Decimal, str] | None:
+    if weight is None:
+        return None
+    value, unit = weight
+    return Decimal(value), WeightUnit(unit).value
+
+
+def _guarded(value: Any, permissions: Sequence[str]) -> Any:
+    """A field only callers with one of `permissions` may read, as Saleor guards stock counts."""
+
+    def resolve(info: _Info) -> Any:
+        _require(info, permissions)
+        return value
+
+    return resolve
+
+
+def _json_string(value: Any) -> Any:
+    """Saleor's JSONString input: a string holding JSON (an object is refused, as in Saleor)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise GraphQLError(f"JSONString cannot represent value: {value!r}")
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise GraphQLError("JSONString cannot represent the given value: invalid JSON.") from exc
+
+
+def _positive_decimal(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError as exc:
+        raise GraphQLError(f"Unsupported value: {value}") from exc
+    if not amount.is_finite() or amount < 0:
+        raise GraphQLError(f"Value cannot be lower than 0. Unsupported value: {value}")
+    return amount
+
+
+def _keyset_connection(
+    items: Sequence[tuple[tuple[str, int], dict[str, Any]]],
+    args: Mapping[str, Any],
+    view: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """A connection page whose cursors hold the sort key, as Saleor's do: a page continues after
+    the last key seen, so deleting or adding earlier objects skips and repeats nothing."""
+    first = args.get("first")
+    if first is None or not 0 < first <= _MAX_PAGE:
+        raise GraphQLError(
+            f"The 'first' argument must be between 1 and {_MAX_PAGE} in this double."
+        )
+    start = 0
+    if args.get("after"):
+        try:
+            raw = json.loads(_decode_cursor(args["after"]))
+            after = (str(raw[0]), int(raw[1]))
+        except (ValueError, TypeError, IndexError) as exc:
+            raise GraphQLError("Received cursor is invalid.") from exc
+        descending = _descending(args)
+        start = next(
+            (i for i, (key, _) in enumerate(items) if (key < after if descending else key > after)),
+            len(items),
+        )
+    page = items[start : start + first]
+    edges = [
+        {"cursor": _encode_cursor(json.dumps(list(key))), "node": view(node)} for key, node in page
+    ]
+    return {
+        "edges": edges,
+        "totalCount": len(items),
+        "pageInfo": {
+            "hasNextPage": start + first < len(items),
+            "hasPreviousPage": start > 0,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }

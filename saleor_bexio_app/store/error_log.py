@@ -14,6 +14,7 @@ shop resumed while still over the threshold pauses again at its next recorded er
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,13 @@ Sessions = async_sessionmaker[AsyncSession]
 
 OPEN, RETRIED, DISMISSED, RESOLVED = "open", "retried", "dismissed", "resolved"
 CONNECTION_BROKEN = "bexio connection broken"
+PAUSE_CONNECTION_BROKEN, PAUSE_UNRESOLVED_ERRORS, PAUSE_OTHER = (
+    "connection_broken",
+    "unresolved_errors",
+    "other",
+)
+# `evaluate_pause` writes "<count> unresolved errors" as the reason of a threshold pause.
+_ERRORS_REASON = re.compile(r"(\d+) unresolved errors")
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -69,6 +77,20 @@ class PauseState:
 
     paused_at: datetime
     reason: str
+
+    @property
+    def code(self) -> str:
+        """The reason as a code the dashboard translates: `connection_broken`,
+        `unresolved_errors` (with `open_errors`) or `other` (show `reason` as it is)."""
+        if self.reason == CONNECTION_BROKEN:
+            return PAUSE_CONNECTION_BROKEN
+        return PAUSE_UNRESOLVED_ERRORS if self.open_errors is not None else PAUSE_OTHER
+
+    @property
+    def open_errors(self) -> int | None:
+        """How many unresolved errors paused the shop (as counted when it paused)."""
+        match = _ERRORS_REASON.fullmatch(self.reason)
+        return int(match.group(1)) if match else None
 
 
 def _to_entry(row: SyncErrorRow, bexio_invoice_id: int | None = None) -> ErrorEntry:
@@ -170,6 +192,7 @@ class ErrorLog:
         *,
         status: str | None = OPEN,
         kind: str | None = None,
+        reason: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         offset: int = 0,
     ) -> list[ErrorEntry]:
@@ -188,6 +211,8 @@ class ErrorLog:
             query = query.where(SyncErrorRow.status == status)
         if kind is not None:
             query = query.where(SyncErrorRow.kind == kind)
+        if reason is not None:
+            query = query.where(SyncErrorRow.reason == reason)
         query = (
             query.order_by(SyncErrorRow.last_seen_at.desc(), SyncErrorRow.id.desc())
             .limit(limit)

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # bexio has no webhooks: paid and cancelled invoices are polled (DESIGN §1 "back-sync").
 INVOICE_POLL = Schedule(JobKind.POLL_INVOICES, every=timedelta(minutes=5))
+# bexio has no change timestamp on articles: the pull reads them all, so less often.
+ARTICLE_POLL = Schedule(JobKind.POLL_ARTICLES, every=timedelta(minutes=15))
 
 
 def make_worker(services: Services, *, with_schedules: bool = True) -> Worker:
@@ -40,7 +42,7 @@ def make_worker(services: Services, *, with_schedules: bool = True) -> Worker:
         backoff_base=settings.job_backoff_base_seconds,
         backoff_max=settings.job_backoff_max_seconds,
         clock=services.clock,
-        schedules=[INVOICE_POLL] if with_schedules else [],
+        schedules=[INVOICE_POLL, ARTICLE_POLL] if with_schedules else [],
         on_parked=services.after_park,
     )
 

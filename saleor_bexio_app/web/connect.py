@@ -169,7 +169,9 @@ async def oauth_callback(request: Request) -> Response:
         account = await _read_account(services, tokens.access_token)
     except AppError as exc:
         log.warning("bexio connection of installation %s failed: %s", installation_id, exc.detail)
-        return _callback_page("bexio connection failed", exc.user_message, status=502)
+        # bexio refusing the code (forged, replayed, expired) is a bad request, not a bad gateway.
+        status = 400 if isinstance(exc, AuthError) else 502
+        return _callback_page("bexio connection failed", exc.user_message, status=status)
     async with services.sessions.begin() as session:
         await services.connections.connect(
             session,
@@ -225,7 +227,8 @@ async def _read_account(services: Services, access_token: str) -> ConnectedAccou
 async def resume_waiting_work(
     services: Services, session: AsyncSession, installation_id: InstallationId
 ) -> int:
-    """Requeue the shop's jobs that were parked because bexio was not connected."""
+    """Requeue the shop's jobs that were parked because bexio was not connected, and lift the
+    pause the broken connection caused (a pause for piled-up errors stays)."""
     job_ids = (
         await session.scalars(
             select(JobRow.id).where(
@@ -238,6 +241,7 @@ async def resume_waiting_work(
     resumed = 0
     for job_id in job_ids:
         resumed += await requeue_parked(session, JobId(job_id), now=services.clock())
+    await services.error_log.refresh_pause(session, installation_id, now=services.clock())
     return resumed
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 
 from saleor_bexio_app.bexio.adapter import BexioAdapter, MasterDataCache
+from saleor_bexio_app.bexio.articles import BexioArticles
 from saleor_bexio_app.bexio.client import AccessTokens, BexioClient
 from saleor_bexio_app.bexio.limiter import RateLimiter
 from saleor_bexio_app.bexio.oauth import BexioOAuth
@@ -20,15 +21,18 @@ from saleor_bexio_app.ids import InstallationId, SaleorApiUrl
 from saleor_bexio_app.jobs.backfill import BackfillFlow
 from saleor_bexio_app.jobs.flows import InstallFlows
 from saleor_bexio_app.jobs.model import Job, JobKind
+from saleor_bexio_app.jobs.product_flows import ProductBulk, ProductFlows, ProductPorts
 from saleor_bexio_app.jobs.sync_flows import ShopPorts, SyncFlows
 from saleor_bexio_app.jobs.worker import HandlerRegistry
 from saleor_bexio_app.saleor.adapter import SaleorAdapter
 from saleor_bexio_app.saleor.client import SaleorClient
 from saleor_bexio_app.saleor.jwks import Jwks, JwksFetcher, JwksRefresher, make_jwks_fetcher
+from saleor_bexio_app.saleor.products import SaleorProducts
 from saleor_bexio_app.settings import Settings
 from saleor_bexio_app.store.connections import ConnectionRepo, ConnectionStatus
 from saleor_bexio_app.store.db import create_engine, session_factory
 from saleor_bexio_app.store.error_log import ErrorLog
+from saleor_bexio_app.store.product_repo import SqlProductRepo
 from saleor_bexio_app.store.repos import Installation, InstallationRepo
 from saleor_bexio_app.store.secrets import SecretBox
 from saleor_bexio_app.store.sync_repo import SqlSyncRepo
@@ -58,6 +62,7 @@ class Services:
     installations: InstallationRepo
     connections: ConnectionRepo
     sync_repo: SqlSyncRepo
+    product_repo: SqlProductRepo
     error_log: ErrorLog
     bexio_http: httpx.AsyncClient
     oauth: BexioOAuth
@@ -107,6 +112,36 @@ class Services:
 
     async def shop_ports(self, installation_id: InstallationId) -> ShopPorts:
         """The Saleor and bexio sides of one shop; AuthError when either cannot be used."""
+        saleor, bexio, company = await self._shop_clients(installation_id)
+        return ShopPorts(
+            saleor=SaleorAdapter(saleor),
+            bexio=BexioAdapter(bexio, master_data=self.master_data, company_key=company),
+        )
+
+    async def product_ports(self, installation_id: InstallationId) -> ProductPorts:
+        """Saleor's products and bexio's articles of one shop; AuthError as `shop_ports`.
+
+        VAT rates for gross/net conversions are those of the price channel's country.
+        """
+        saleor, bexio, _ = await self._shop_clients(installation_id)
+        settings = await self.sync_repo.shop_settings(installation_id)
+        return ProductPorts(
+            shop=SaleorProducts(saleor, vat_channel=settings.products.price_channel_slug),
+            articles=BexioArticles(bexio),
+        )
+
+    async def saleor_products(self, installation_id: InstallationId) -> SaleorProducts:
+        """Saleor's products of one shop (no bexio connection needed)."""
+        async with self.sessions() as session:
+            installation = await self.installations.get(session, installation_id)
+            token = await self.installations.token(session, installation_id)
+        if installation is None or token is None or not installation.active:
+            raise AuthError("The app is not installed in this shop any more.")
+        return SaleorProducts(self.saleor(installation.saleor_api_url, token))
+
+    async def _shop_clients(
+        self, installation_id: InstallationId
+    ) -> tuple[SaleorClient, BexioClient, str]:
         async with self.sessions() as session:
             installation = await self.installations.get(session, installation_id)
             token = await self.installations.token(session, installation_id)
@@ -116,14 +151,12 @@ class Services:
         if connection is None or connection.status != ConnectionStatus.CONNECTED:
             reason = connection.broken_reason if connection is not None else None
             raise AuthError(reason or NOT_CONNECTED)
-        saleor = SaleorAdapter(self.saleor(installation.saleor_api_url, token))
         company = connection.company_id or f"installation-{installation_id}"
-        bexio = BexioAdapter(
+        return (
+            self.saleor(installation.saleor_api_url, token),
             self.bexio(self.bexio_tokens(installation_id), company),
-            master_data=self.master_data,
-            company_key=company,
+            company,
         )
-        return ShopPorts(saleor=saleor, bexio=bexio)
 
     async def after_park(self, job: Job) -> None:
         """A job was parked: pause the shop's sync if its unresolved errors piled up."""
@@ -147,7 +180,22 @@ class Services:
         registry.register(JobKind.SYNC_ORDER, sync.sync_order)
         registry.register(JobKind.SYNC_CUSTOMER, sync.sync_customer)
         registry.register(JobKind.POLL_INVOICES, sync.poll_invoices)
-        backfill = BackfillFlow(self.sessions, self.installations, self.saleor, self.clock)
+        products = ProductFlows(
+            self.sync_repo, self.product_repo, self.product_ports, self.sessions, self.clock
+        )
+        registry.register(JobKind.SYNC_PRODUCT, products.sync_product)
+        registry.register(JobKind.POLL_ARTICLES, products.poll_articles)
+        bulk = ProductBulk(
+            products,
+            self.sync_repo,
+            self.product_repo,
+            self.product_ports,
+            self.sessions,
+            self.clock,
+        )
+        backfill = BackfillFlow(
+            self.sessions, self.installations, self.saleor, self.clock, products=bulk
+        )
         registry.register(JobKind.BACKFILL, backfill.run)
         return registry
 
@@ -171,6 +219,7 @@ def build_services(settings: Settings, deps: Deps) -> Services:
         installations=InstallationRepo(box),
         connections=ConnectionRepo(box),
         sync_repo=SqlSyncRepo(sessions, clock=deps.clock),
+        product_repo=SqlProductRepo(sessions, clock=deps.clock),
         error_log=ErrorLog(sessions, clock=deps.clock),
         bexio_http=bexio_http,
         oauth=BexioOAuth(

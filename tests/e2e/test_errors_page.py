@@ -18,6 +18,7 @@ from playwright.async_api import FrameLocator, Page, Request, expect
 from sqlalchemy import select
 
 from saleor_bexio_app.ids import BexioTaxId
+from saleor_bexio_app.jobs.backfill import BackfillEntity, start_backfill
 from saleor_bexio_app.sandbox.run import UN81, UR26, SandboxHandles
 from saleor_bexio_app.store.error_log import evaluate_pause
 from saleor_bexio_app.store.tables import SyncErrorRow
@@ -145,11 +146,106 @@ async def test_the_paused_banner_shows_and_resume_lifts_the_pause(
     frame = await _open(page, sandbox)
     banner = frame.get_by_test_id("pause-banner")
     await expect(banner).to_contain_text("paused", timeout=TIMEOUT)
+    await expect(banner).to_contain_text(": 0 unresolved errors.")
+    # the reason follows the dashboard's language
+    await page.evaluate("window.sandbox.setLocale('de')")
+    await expect(banner).to_contain_text("pausiert: 0 ungelöste Fehler.", timeout=TIMEOUT)
     # when the merchant resumes
     await banner.get_by_test_id("resume").click()
     # then the banner goes and the shop's sync runs again
     await expect(banner).to_have_count(0, timeout=TIMEOUT)
     assert await sandbox.services.error_log.pause_state(sandbox.installation_id) is None
+
+
+async def test_backfill_progress_shows_while_it_waits_and_when_it_is_done(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    # given a backfill of every order in the shop started while its sync is paused (it waits)
+    placed = list(sandbox.double.store.orders.values())
+    first_day = min(datetime.fromisoformat(order["created"]) for order in placed).date()
+    async with sandbox.services.sessions.begin() as session:
+        await evaluate_pause(
+            session,
+            sandbox.installation_id,
+            threshold=0,
+            connection_broken=False,
+            now=datetime.now(UTC),
+        )
+    await start_backfill(
+        sandbox.services.sessions,
+        sandbox.installation_id,
+        BackfillEntity.ORDERS,
+        first_day,
+        now=datetime.now(UTC),
+    )
+    frame = await _open(page, sandbox)
+    progress = frame.get_by_test_id("backfill").first
+    await expect(progress).to_have_attribute("data-status", "running", timeout=TIMEOUT)
+    await expect(progress.get_by_test_id("backfill-entity")).to_contain_text("Orders")
+    await expect(progress.get_by_test_id("backfill-status")).to_have_text("Running")
+    await expect(progress.get_by_test_id("backfill-count")).to_have_text("0 queued, counting…")
+    # when the merchant resumes, the page follows the backfill to its end without a reload
+    await frame.get_by_test_id("resume").click()
+    await expect(progress).to_have_attribute("data-status", "done", timeout=TIMEOUT)
+    await expect(progress.get_by_test_id("backfill-status")).to_have_text("Done")
+    count = progress.get_by_test_id("backfill-count")
+    await expect(count).to_have_text(f"{len(placed)} of {len(placed)}")
+    fill = progress.get_by_test_id("backfill-bar-fill")
+    await expect(fill).to_have_attribute("style", re.compile(r"width: 100%"))
+    await sandbox.wait_idle()
+
+
+async def test_bulk_retry_and_dismiss_of_failed_syncs_with_confirmation(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    # given three orders with a VAT rate (3.7 %) that no bexio tax has: three open errors
+    line = [sandbox.double.order_line("Tea", quantity=2, unit_price="9.50", tax_rate="0.037")]
+    orders = [await sandbox.place_order(lines=line) for _ in range(3)]
+    await sandbox.wait_idle()
+    frame = await _open(page, sandbox)
+    rows = frame.get_by_test_id("error-row")
+    await expect(rows).to_have_count(3, timeout=TIMEOUT)
+    # the filters narrow the list on the server: no customer errors, three settings errors
+    await frame.get_by_test_id("filter-kind").select_option("sync_customer")
+    await expect(frame.get_by_test_id("no-errors")).to_be_visible(timeout=TIMEOUT)
+    await frame.get_by_test_id("filter-kind").select_option("")
+    await frame.get_by_test_id("filter-reason").select_option("config")
+    await expect(rows).to_have_count(3, timeout=TIMEOUT)
+    # when the merchant ticks two of them and retries them together, after confirming
+    first, second, third = orders
+    for order in (first, second):
+        await rows.filter(has_text=order["id"]).get_by_test_id("select-error").check()
+    await expect(frame.get_by_test_id("selected-count")).to_have_text("2 selected")
+    await frame.get_by_test_id("retry-selected").click()
+    confirmation = frame.get_by_test_id("bulk-confirmation")
+    await expect(confirmation).to_contain_text("Retry 2 entries?")
+    await confirmation.get_by_test_id("bulk-confirm").click()
+    await expect(confirmation).to_have_count(0, timeout=TIMEOUT)
+    notifications = [a for a in await _actions(page) if a["type"] == "notification"]
+    assert notifications[-1]["payload"]["title"] == "2 entries queued again."
+    # then both ran again (and failed again: new open entries), the third was left alone
+    await sandbox.wait_idle()
+    statuses = await _error_statuses(sandbox)
+    assert statuses[first["id"]] == ["retried", "open"]
+    assert statuses[second["id"]] == ["retried", "open"]
+    assert statuses[third["id"]] == ["open"]
+    await expect(rows).to_have_count(3, timeout=TIMEOUT)
+    # when the merchant selects all and dismisses them
+    await frame.get_by_test_id("select-all").check()
+    await expect(frame.get_by_test_id("selected-count")).to_have_text("3 selected")
+    await frame.get_by_test_id("dismiss-selected").click()
+    await expect(confirmation).to_contain_text("Dismiss 3 entries?")
+    await confirmation.get_by_test_id("bulk-confirm").click()
+    # then the open list is empty, nothing reached bexio, and the log keeps them as dismissed
+    await expect(frame.get_by_test_id("no-errors")).to_be_visible(timeout=TIMEOUT)
+    notifications = [a for a in await _actions(page) if a["type"] == "notification"]
+    assert notifications[-1]["payload"]["title"] == "3 entries dismissed."
+    statuses = await _error_statuses(sandbox)
+    assert [statuses[order["id"]][-1] for order in orders] == ["dismissed"] * 3
+    references = {invoice["api_reference"] for invoice in sandbox.emulator.invoices.values()}
+    assert not references & {order["id"] for order in orders}
+    await frame.get_by_test_id("filter-dismissed").click()
+    await expect(rows.filter(has_text=third["id"])).to_have_count(1, timeout=TIMEOUT)
 
 
 def _luminance(css_colour: str) -> float:

@@ -16,10 +16,14 @@ UN81, UR26 = BexioTaxId(14), BexioTaxId(15)
 
 
 async def ready_shop(
-    harness: Harness, *, connect: bool = True, **settings: Any
+    harness: Harness,
+    *,
+    connect: bool = True,
+    bexio_options: dict[str, Any] | None = None,
+    **settings: Any,
 ) -> tuple[SaleorDouble, InstalledApp, BexioEmulator]:
     """An installed shop; connected to bexio with complete settings and VAT mapping if asked."""
-    emulator = harness.add_bexio()
+    emulator = harness.add_bexio(**(bexio_options or {}))
     double = harness.add_saleor(SHOP_A)
     app = await harness.install(double)
     await harness.run_jobs()
@@ -50,6 +54,25 @@ async def deliver_order_event(
 ) -> None:
     """A signed order webhook from the double into the app, accepted."""
     headers, body = double.order_webhook(event, order_id, app.id)
+    slug = event.lower().replace("_", "-")
+    response = await harness.client.post(f"/api/webhooks/{slug}", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+async def deliver_product_event(
+    harness: Harness,
+    double: SaleorDouble,
+    app: InstalledApp,
+    event: str,
+    product_id: str,
+    *,
+    variant_id: str | None = None,
+    warehouse_id: str | None = None,
+) -> None:
+    """A signed product or variant webhook from the double into the app, accepted."""
+    headers, body = double.product_webhook(
+        event, product_id, app.id, variant_id=variant_id, warehouse_id=warehouse_id
+    )
     slug = event.lower().replace("_", "-")
     response = await harness.client.post(f"/api/webhooks/{slug}", content=body, headers=headers)
     assert response.status_code == 200, response.text

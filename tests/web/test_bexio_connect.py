@@ -284,6 +284,7 @@ async def test_revoked_access_breaks_the_connection_work_waits_and_resumes_on_re
         backoff_base=0,
         backoff_max=0,
         clock=harness.clock,
+        on_parked=harness.services.after_park,
     )
     # when the merchant revokes the app's access in bexio and the token expires
     emulator.revoke_refresh_tokens()
@@ -310,9 +311,11 @@ async def test_revoked_access_breaks_the_connection_work_waits_and_resumes_on_re
         "/api/bexio/connection", headers=harness.dashboard_headers(double, app)
     )
     assert status.json()["status"] == "broken"
+    assert await harness.services.error_log.pause_state(installation_id) is not None
     # when the merchant reconnects
     assert (await _connect(harness, double, app)).status_code == 200
-    # then the waiting job runs and succeeds
+    # then the pause is lifted and the waiting job runs and succeeds
+    assert await harness.services.error_log.pause_state(installation_id) is None
     async with harness.services.sessions() as session:
         [job] = (await session.scalars(select(JobRow))).all()
     assert job.state == "queued"

@@ -207,3 +207,213 @@ export function Field({ label, children }: { label: string; children: ReactNode 
     </Box>
   );
 }
+
+/** One entry of a bexio list, as a dropdown shows it. */
+export interface Choice {
+  id: number;
+  label: string;
+}
+
+interface BexioUser {
+  id: number;
+  name: string;
+  email: string | null;
+}
+
+interface BexioBankAccount {
+  id: number;
+  name: string;
+  iban: string | null;
+  currency: string | null;
+}
+
+interface BexioNamed {
+  id: number;
+  name: string;
+}
+
+interface BexioLanguage {
+  id: number;
+  name: string;
+  code: string | null;
+}
+
+interface BexioRevenueAccount {
+  id: number;
+  accountNo: string;
+  name: string;
+}
+
+export type MasterDataResult =
+  | {
+      __typename: "BexioMasterData";
+      users: BexioUser[];
+      bankAccounts: BexioBankAccount[];
+      paymentTypes: BexioNamed[];
+      languages: BexioLanguage[];
+      revenueAccounts: BexioRevenueAccount[];
+    }
+  | { __typename: "BexioNotConnected" | "BexioUnavailable"; message: string };
+
+const MASTER_DATA = `query MasterData($refresh: Boolean!) {
+  bexioMasterData(refresh: $refresh) {
+    __typename
+    ... on BexioMasterData {
+      users { id name email }
+      bankAccounts { id name iban currency }
+      paymentTypes { id name }
+      languages { id name code }
+      revenueAccounts { id accountNo name }
+    }
+    ... on BexioNotConnected { message }
+    ... on BexioUnavailable { message }
+  }
+}`;
+
+/** The choices per settings key, from bexio's master data. */
+export function masterDataChoices(result: MasterDataResult | null): Record<string, Choice[]> | null {
+  if (result === null || result.__typename !== "BexioMasterData") {
+    return null;
+  }
+  const bank = (account: BexioBankAccount) =>
+    [account.name, account.iban, account.currency ? `(${account.currency})` : null].filter(Boolean).join(" · ");
+  return {
+    bexio_user_id: result.users.map((u) => ({ id: u.id, label: u.email ? `${u.name} <${u.email}>` : u.name })),
+    bank_account_id: result.bankAccounts.map((a) => ({ id: a.id, label: bank(a) })),
+    payment_type_id: result.paymentTypes.map((t) => ({ id: t.id, label: t.name })),
+    language_id: result.languages.map((l) => ({ id: l.id, label: l.code ? `${l.name} (${l.code})` : l.name })),
+    revenue_account_id: result.revenueAccounts.map((a) => ({ id: a.id, label: `${a.accountNo} ${a.name}` })),
+  };
+}
+
+/** bexio's lists for the dropdowns, loaded once the handshake is done; `refresh` reads bexio afresh. */
+export function useMasterData(): {
+  result: MasterDataResult | null;
+  failure: string | null;
+  loading: boolean;
+  refresh: () => Promise<void>;
+} {
+  const ready = useReady();
+  const [result, setResult] = useState<MasterDataResult | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const load = useCallback(async (refresh: boolean) => {
+    setLoading(true);
+    try {
+      const answer = await graphql<{ bexioMasterData: MasterDataResult }>(MASTER_DATA, { refresh });
+      setResult(answer.bexioMasterData);
+      setFailure(null);
+    } catch (error) {
+      setFailure(errorText(error));
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+  useEffect(() => {
+    if (ready) {
+      void load(false);
+    }
+  }, [ready, load]);
+  return { result, failure, loading, refresh: () => load(true) };
+}
+
+/**
+ * Why the dropdowns offer no bexio lists (not connected, bexio not answering), with a button to
+ * read bexio's lists again; nothing while they load or when they are there.
+ */
+export function MasterDataNotice(props: {
+  result: MasterDataResult | null;
+  failure: string | null;
+  loading: boolean;
+  onRefresh: () => void;
+}) {
+  const { s } = useSettingsMessages();
+  const { result, failure, loading, onRefresh } = props;
+  const reason =
+    failure !== null
+      ? s.masterDataFailed(failure)
+      : result === null
+        ? null
+        : result.__typename === "BexioNotConnected"
+          ? s.masterDataNotConnected(result.message)
+          : result.__typename === "BexioUnavailable"
+            ? s.masterDataUnavailable(result.message)
+            : null;
+  return (
+    <Box display="flex" gap={3} alignItems="center" flexWrap="wrap">
+      {reason !== null ? (
+        <Text
+          data-testid="master-data-unavailable"
+          data-kind={failure !== null ? "failed" : result?.__typename}
+          size={2}
+          color="warning1"
+        >
+          {reason}
+        </Text>
+      ) : (
+        <Text size={2} color="default2" data-testid="master-data-state" data-loaded={result !== null ? "true" : "false"}>
+          {result === null ? s.masterDataLoading : s.masterDataHint}
+        </Text>
+      )}
+      <Button
+        data-testid="refresh-master-data"
+        variant="tertiary"
+        size="small"
+        disabled={loading}
+        onClick={onRefresh}
+      >
+        {s.masterDataRefresh}
+      </Button>
+    </Box>
+  );
+}
+
+/**
+ * A dropdown of bexio's entries for an id setting. The current id stays selectable when bexio no
+ * longer has it ("unknown (id N)") and while bexio's lists are not there ("id N").
+ */
+export function ChoiceSelect(props: {
+  settingKey: string;
+  label: string;
+  value: string;
+  choices: Choice[] | null;
+  invalid: boolean;
+  onChange: (value: string) => void;
+}) {
+  const { s } = useSettingsMessages();
+  const { settingKey, label, value, choices, invalid, onChange } = props;
+  const known = choices?.some((choice) => String(choice.id) === value) ?? false;
+  return (
+    <Field label={label}>
+      <select
+        data-testid={`field-${settingKey}`}
+        name={settingKey}
+        value={value}
+        disabled={choices === null}
+        data-known={value === "" || known ? "true" : "false"}
+        style={{ ...FIELD_STYLE, borderColor: invalid ? vars.colors.border.critical1 : undefined }}
+        onChange={(event) => onChange(event.target.value)}
+      >
+        <option value="">{s.notChosen}</option>
+        {value !== "" && !known ? (
+          <option value={value}>{choices === null ? s.currentId(value) : s.unknownId(value)}</option>
+        ) : null}
+        {(choices ?? []).map((choice) => (
+          <option key={choice.id} value={String(choice.id)}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+/** A settings value as the text of a form field ("" for none). */
+export function formValue(value: unknown): string {
+  return value === null || value === undefined ? "" : String(value);
+}
+
+/** A dropdown's id as settings JSON: null for none. */
+export function idValue(value: string): number | null {
+  return value === "" ? null : Number(value);
+}
