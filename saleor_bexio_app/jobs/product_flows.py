@@ -28,11 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saleor_bexio_app.errors import (
     AppError,
+    MessageCode,
     AuthError,
     ConfigError,
     RejectedError,
     StockRefusedError,
-    TransientError,
 )
 from saleor_bexio_app.ids import InstallationId, SaleorId
 from saleor_bexio_app.jobs import queue
@@ -181,7 +181,9 @@ class ProductFlows:
                 RejectedError(
                     f"Several bexio articles have the article number {code}, so the app cannot "
                     "tell which one belongs to the shop's variant with that SKU. Give each "
-                    "article in bexio its own number (or delete the extra ones)."
+                    "article in bexio its own number (or delete the extra ones).",
+                    code=MessageCode.DUPLICATE_ARTICLE_NUMBER,
+                    params={"number": code},
                 )
             )
         if len(problems) == 1:
@@ -366,9 +368,12 @@ class ProductBulk:
         variants: Sequence[Variant],
         backfill_id: int,
     ) -> None:
-        """Sync a page product by product. A product bexio refuses gets its own `sync_product`
-        job, which fails on its own and lands in the error log with its Retry; the page goes on.
-        Temporary failures repeat the page (every write is found again by SKU, so none doubles).
+        """Sync a page product by product. A product that fails (bexio refused it, or a call
+        failed for now) gets its own `sync_product` job, which retries with backoff and, if it
+        keeps failing, lands in the error log with Retry; the page goes on. So one flaky call
+        costs one product's retry, not the page's. A configuration or connection problem stops
+        the page (it would fail every product). Nothing doubles on a repeat: articles are found
+        again by SKU, and fingerprints skip what is already in step.
         """
         by_product: dict[SaleorId, list[Variant]] = {}
         for variant in variants:
@@ -379,8 +384,8 @@ class ProductBulk:
         for product_id, product_variants in by_product.items():
             try:
                 await self._flows.sync_variants(shop, ports, settings, product_variants, articles)
-            except (TransientError, ConfigError):
-                raise  # the page again later, or parked for the whole sync (not per product)
+            except ConfigError:
+                raise  # parked for the whole sync: it would fail every product
             except AppError:
                 refused.append(product_id)
         if not refused:

@@ -217,3 +217,33 @@ async def test_two_thousand_products_sync_under_bexios_rate_limit(harness: Harne
     minutes = (clock.now - started_at) / 60
     calls = sum(counter.per_minute.values())
     print(f"\n2,000 products: {calls} bexio calls in {minutes:.1f} emulated minutes, 0 x 429")
+
+
+async def test_flaky_bexio_neither_stops_the_sync_nor_doubles_an_article(harness: Harness) -> None:
+    double, app, bexio = await ready_shop(harness)
+    shop = Shop(harness, double, app, bexio)
+    await shop.configure(
+        title=FieldMode.SHOP_MASTER, price=FieldMode.SHOP_MASTER, create_missing_articles=True
+    )
+    _seed(shop, 300, articles=50)
+    # One call in five fails; half of the failed writes were carried out before the answer got lost.
+    bexio.fail_randomly(0.2, {500: 1, 503: 1, "reset": 1}, processed_share=0.5, seed=5)
+
+    started = (await _api(shop, START, {"dryRun": False}))["startProductSync"]
+    assert started["__typename"] == "ProductSyncStarted"
+    for _ in range(40):
+        await run_all(harness)
+        if all(job.state in ("done", "parked") for job in await harness.jobs()):
+            break
+        harness.clock.advance(3600)  # past every retry's backoff
+    bexio.fail_randomly(0, {})
+
+    assert sum(bexio.injected.values()) > 20
+    codes = Counter(a["intern_code"] for a in bexio.articles.values())
+    assert len(codes) == 300 and set(codes.values()) == {1}
+    assert {a["intern_name"] for a in bexio.articles.values()} == {
+        f"Product {n}" for n in range(300)
+    }
+    [progress] = await backfill_progress(harness.services.sessions, await shop.shop_id())
+    assert (progress.status, progress.done) == ("done", 300)
+    assert [job for job in await harness.jobs() if job.state != "done"] == []
