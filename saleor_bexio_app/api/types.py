@@ -153,6 +153,12 @@ class SyncError:
     last_seen_at: datetime
     status: str
     bexio_invoice_id: int | None
+    message_code: str | None = strawberry.field(
+        description="Names `userMessage` for translation (e.g. vat_rate_unmapped); null if none"
+    )
+    message_params: JSON = strawberry.field(
+        description="The values the translated message shows (strings and numbers); {} if none"
+    )
 
     @classmethod
     def of(cls, entry: ErrorEntry) -> SyncError:
@@ -168,6 +174,8 @@ class SyncError:
             last_seen_at=entry.last_seen_at,
             status=entry.status,
             bexio_invoice_id=entry.bexio_invoice_id,
+            message_code=entry.message_code,
+            message_params=JSON(entry.message_params),
         )
 
 

@@ -219,6 +219,12 @@ class OrderDocuments:
     documents: list[BexioDocument]
     actions_done: list[str]
     live_error: str | None
+    live_error_code: str | None = strawberry.field(
+        default=None, description="Names `liveError` for translation, like SyncError.messageCode"
+    )
+    live_error_params: JSON = strawberry.field(
+        default_factory=dict, description="The values the translated `liveError` shows"
+    )
 
 
 async def read_order_documents(
@@ -232,7 +238,7 @@ async def read_order_documents(
     ]
     done = await repo.actions_done(shop, order_id)
     documents: list[BexioDocument] = []
-    live_error: str | None = None
+    live_error: AppError | None = None
     for link in links:
         document = BexioDocument(
             kind=str(link.kind),
@@ -247,7 +253,7 @@ async def read_order_documents(
                 ports = await services.shop_ports(shop)
                 state = await ports.bexio.get_invoice(BexioInvoiceId(link.bexio_id))
             except AppError as exc:
-                live_error = exc.user_message
+                live_error = exc
             else:
                 if state is None:
                     document.status = "deleted"
@@ -257,8 +263,17 @@ async def read_order_documents(
                     document.total = f"{state.total:f}"
         documents.append(document)
     order = [str(action) for action in ACTION_ORDER if action in done]
+    if live_error is None:
+        return OrderDocuments(
+            order_id=order_id, documents=documents, actions_done=order, live_error=None
+        )
     return OrderDocuments(
-        order_id=order_id, documents=documents, actions_done=order, live_error=live_error
+        order_id=order_id,
+        documents=documents,
+        actions_done=order,
+        live_error=live_error.user_message,
+        live_error_code=live_error.code,
+        live_error_params=JSON(live_error.params),
     )
 
 

@@ -59,6 +59,7 @@ from saleor_bexio_app.bexio.wire import (
 from saleor_bexio_app.errors import (
     AppError,
     AuthError,
+    MessageCode,
     NotFoundError,
     RejectedError,
     StockRefusedError,
@@ -718,11 +719,15 @@ class BexioClient:
             return response
         except httpx.TimeoutException as exc:
             raise TransientError(
-                messages.TIMEOUT, detail=f"{type(exc).__name__} on {call.method} {call.path}"
+                messages.TIMEOUT,
+                detail=f"{type(exc).__name__} on {call.method} {call.path}",
+                code=MessageCode.BEXIO_TIMEOUT,
             ) from exc
         except httpx.RequestError as exc:
             raise TransientError(
-                messages.UNREACHABLE, detail=f"{type(exc).__name__} on {call.method} {call.path}"
+                messages.UNREACHABLE,
+                detail=f"{type(exc).__name__} on {call.method} {call.path}",
+                code=MessageCode.BEXIO_UNREACHABLE,
             ) from exc
         finally:
             if self._limiter is not None:
@@ -822,7 +827,11 @@ def _error(call: _Call, response: httpx.Response) -> AppError:
     safe = messages.safe_message(body)
     said = f"; bexio said {safe!r}" if safe else ""
     if status == 401:
-        return AuthError(messages.UNAUTHORIZED, detail=f"{where} after one token refresh")
+        return AuthError(
+            messages.UNAUTHORIZED,
+            detail=f"{where} after one token refresh",
+            code=MessageCode.BEXIO_UNAUTHORIZED,
+        )
     if status == 403:
         needs = " + ".join(call.scopes) or "bexio user rights (no OAuth scope)"
         return AuthError(
@@ -846,14 +855,22 @@ def _error(call: _Call, response: httpx.Response) -> AppError:
             messages.unavailable(status),
             detail=f"{where}{said}",
             retry_after=_retry_after(response, rate_limited=False),
+            code=MessageCode.BEXIO_UNAVAILABLE,
+            params={"status": status},
         )
     if status in (411, 415):
         return AppError(messages.MALFORMED_REQUEST, detail=f"{where}{said}")
     if 400 <= status < 500:
         explanation = messages.explain_rejection(body, what=call.what)
-        refused = {problem.path[0] for problem in messages.field_problems(body)}
+        problems = messages.field_problems(body)
+        refused = {problem.path[0] for problem in problems}
         refusal = next((k for f, k in call.refusals.items() if f in refused), RejectedError)
-        return refusal(explanation.user_message, detail=f"{where}; {explanation.detail}")
+        return refusal(
+            explanation.user_message,
+            detail=f"{where}; {explanation.detail}",
+            code=MessageCode.BEXIO_REJECTED,
+            params={"what": call.what, "fields": messages.field_names(problems)},
+        )
     return AppError(messages.UNREADABLE, detail=f"{where}; unexpected status")
 
 

@@ -15,6 +15,10 @@ from enum import StrEnum
 
 RECONNECT = "Reconnect bexio on the app's settings page."
 UNAUTHORIZED = f"bexio no longer accepts the app's connection. {RECONNECT}"
+REVOKED = (
+    "bexio no longer accepts the connection (access was revoked or the bexio user was removed). "
+    + RECONNECT
+)
 GONE = f"The bexio company or the bexio user of this connection no longer exists. {RECONNECT}"
 RATE_LIMITED = "bexio is receiving too many requests right now; the app will try again later."
 TIMEOUT = "bexio did not answer in time; the app will try again later."
@@ -198,6 +202,12 @@ def explain_rejection(body: object, *, what: str) -> Explanation:
     else:
         text = f"bexio rejected the {what}."
     return Explanation(user_message=text, detail=_detail(body, problems))
+
+
+def field_names(problems: Sequence[FieldProblem]) -> str:
+    """The refused fields' bexio names, comma-separated and each once ("" for none named)."""
+    names = (problem.path[-1] for problem in problems if problem.path[-1] not in ("global", "?"))
+    return ",".join(dict.fromkeys(names))
 
 
 def safe_message(body: object) -> str | None:

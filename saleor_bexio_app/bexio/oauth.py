@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from saleor_bexio_app.errors import AuthError, RejectedError, TransientError
+from saleor_bexio_app.bexio import messages
+from saleor_bexio_app.errors import AuthError, MessageCode, RejectedError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +177,9 @@ class BexioOAuth:
                     detail=f"{grant}: invalid_client",
                 )
             raise AuthError(
-                "bexio no longer accepts the connection (access was revoked or the bexio user "
-                "was removed). Reconnect bexio on the app's settings page.",
+                messages.REVOKED,
                 detail=f"{grant}: HTTP {response.status_code} {error}".strip(),
+                code=MessageCode.BEXIO_CONNECTION_REVOKED,
             )
         refresh_token = data.get("refresh_token") or keep_refresh_token
         if not data.get("access_token") or not refresh_token:

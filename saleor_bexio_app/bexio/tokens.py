@@ -17,14 +17,27 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from saleor_bexio_app.bexio import messages
 from saleor_bexio_app.bexio.oauth import BexioOAuth
-from saleor_bexio_app.errors import AuthError, TransientError
+from saleor_bexio_app.errors import AuthError, MessageCode, TransientError
 from saleor_bexio_app.ids import InstallationId
 from saleor_bexio_app.store.connections import ConnectionRepo, ConnectionStatus, StoredTokens
 
 REFRESH_MARGIN = timedelta(seconds=60)
 LEASE = timedelta(seconds=30)
 NOT_CONNECTED = "bexio is not connected. Connect bexio on the app's settings page."
+# A broken connection's stored reason is the refusal's merchant text; these have codes.
+_BROKEN_CODES = {
+    messages.REVOKED: MessageCode.BEXIO_CONNECTION_REVOKED,
+    messages.UNAUTHORIZED: MessageCode.BEXIO_UNAUTHORIZED,
+}
+
+
+def disconnected_error(broken_reason: str | None = None, *, detail: str = "") -> AuthError:
+    """The error for work that needs bexio while the shop is not (or no longer) connected."""
+    if not broken_reason:
+        return AuthError(NOT_CONNECTED, detail=detail, code=MessageCode.BEXIO_NOT_CONNECTED)
+    return AuthError(broken_reason, detail=detail, code=_BROKEN_CODES.get(broken_reason))
 
 
 class ConnectionTokens:
@@ -67,11 +80,9 @@ class ConnectionTokens:
             tokens = await self._connections.tokens(session, self._installation_id)
             connection = await self._connections.get(session, self._installation_id)
         if tokens is None or connection is None:
-            raise AuthError(NOT_CONNECTED)
+            raise disconnected_error()
         if tokens.status != ConnectionStatus.CONNECTED:
-            raise AuthError(
-                connection.broken_reason or NOT_CONNECTED, detail=f"connection {tokens.status}"
-            )
+            raise disconnected_error(connection.broken_reason, detail=f"connection {tokens.status}")
         return tokens
 
     async def _refresh(self, seen_version: int) -> str:
@@ -103,7 +114,7 @@ class ConnectionTokens:
         async with self._sessions() as session:
             tokens = await self._connections.tokens(session, self._installation_id)
         if tokens is None:
-            raise AuthError(NOT_CONNECTED)
+            raise disconnected_error()
         try:
             fresh = await self._oauth.refresh(tokens.refresh_token, now=self._clock())
         except AuthError as exc:

@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saleor_bexio_app.errors import (
     AppError,
-    MessageCode,
     AuthError,
     ConfigError,
     RejectedError,
@@ -57,6 +56,7 @@ from saleor_bexio_app.sync.products import (
     Variant,
     VariantPlan,
     article_print,
+    duplicate_article_error,
     match_variants,
     plan_initial_sync,
     plan_pull,
@@ -176,16 +176,7 @@ class ProductFlows:
             )
         for variant in matching.unmatched_variants:
             await self._sync_one(shop, ports, settings, variant, None, stored, problems)
-        for code in matching.duplicate_codes:
-            problems.append(
-                RejectedError(
-                    f"Several bexio articles have the article number {code}, so the app cannot "
-                    "tell which one belongs to the shop's variant with that SKU. Give each "
-                    "article in bexio its own number (or delete the extra ones).",
-                    code=MessageCode.DUPLICATE_ARTICLE_NUMBER,
-                    params={"number": code},
-                )
-            )
+        problems.extend(duplicate_article_error(code) for code in matching.duplicate_codes)
         if len(problems) == 1:
             raise problems[0]
         if problems:

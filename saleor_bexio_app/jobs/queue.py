@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, delete, exists, null, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from saleor_bexio_app.errors import FailureReason
+from saleor_bexio_app.errors import FailureReason, MessageCode
 from saleor_bexio_app.ids import InstallationId, JobId
 from saleor_bexio_app.jobs.model import Job, JobKind
 from saleor_bexio_app.store.db import dialect_insert, is_postgres
@@ -28,6 +28,7 @@ from saleor_bexio_app.store.tables import InstallationRow, JobRow, SyncErrorRow
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, PARKED = "queued", "running", "parked"
+HALTED_MESSAGE = "The sync stopped responding too many times and was halted."
 # Losing a race to a unique index is normal under load; give up on the operation after this many.
 _INTEGRITY_RETRIES = 5
 _MAX_EXPONENT = 62
@@ -281,8 +282,14 @@ async def park(
     reason: str,
     user_message: str,
     detail: str = "",
+    message_code: str | None = None,
+    message_params: Mapping[str, str | int] | None = None,
 ) -> bool:
-    """Stop retrying a job and record it in the error log; False if not ours."""
+    """Stop retrying a job and record it in the error log; False if not ours.
+
+    `message_code` and `message_params` (errors.py `MessageCode`) let the dashboard translate
+    `user_message`; like the message, they are the latest occurrence's.
+    """
 
     async def attempt(session: AsyncSession) -> bool:
         return await _park(
@@ -293,6 +300,8 @@ async def park(
             reason=reason,
             user_message=user_message,
             detail=detail,
+            message_code=message_code,
+            message_params=message_params,
         )
 
     return await _in_transaction(sessions, attempt, default=False)
@@ -353,8 +362,9 @@ async def _reap_one(
                 expired,
                 now=now,
                 reason=FailureReason.EXCEEDED,
-                user_message="The sync stopped responding too many times and was halted.",
+                user_message=HALTED_MESSAGE,
                 detail=f"lease expired on attempt {job.attempts}",
+                message_code=MessageCode.SYNC_HALTED,
             )
         return await _requeue(session, job, expired, run_at=now, now=now)
 
@@ -455,6 +465,8 @@ async def _park(
     reason: str,
     user_message: str,
     detail: str,
+    message_code: str | None = None,
+    message_params: Mapping[str, str | int] | None = None,
 ) -> bool:
     result = await session.execute(
         update(JobRow)
@@ -483,6 +495,8 @@ async def _park(
         key=job.key,
         reason=str(reason),
         user_message=user_message,
+        message_code=None if message_code is None else str(message_code),
+        message_params=null() if message_code is None else dict(message_params or {}),
         detail=detail,
         occurrences=1,
         status="open",
@@ -498,6 +512,8 @@ async def _park(
                 "job_id": upsert.excluded.job_id,
                 "reason": upsert.excluded.reason,
                 "user_message": upsert.excluded.user_message,
+                "message_code": upsert.excluded.message_code,
+                "message_params": upsert.excluded.message_params,
                 "detail": upsert.excluded.detail,
                 "last_seen_at": upsert.excluded.last_seen_at,
             },

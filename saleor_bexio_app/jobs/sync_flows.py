@@ -19,7 +19,6 @@ from saleor_bexio_app.errors import (
     AuthError,
     ConfigError,
     FailureReason,
-    ManualActionError,
     RejectedError,
     TransientError,
 )
@@ -422,7 +421,7 @@ class SyncFlows:
                 run.shop, job.kind, job.key, FailureReason.MANUAL
             ):
                 return
-            raise ManualActionError(plan.message)
+            raise plan.error()
 
     def _check_totals(self, run: _OrderRun, invoice: BexioInvoiceState) -> None:
         mismatch = check_totals(invoice.total, run.order)

@@ -251,6 +251,8 @@ class Worker:
                     reason=FailureReason.EXCEEDED,
                     user_message=error.user_message,
                     detail=_clip(f"gave up after {job.attempts} attempts: {error}"),
+                    message_code=error.code,
+                    message_params=error.params,
                 )
             retry_after = error.retry_after if isinstance(error, TransientError) else None
             delay = queue.backoff_delay(
@@ -276,6 +278,8 @@ class Worker:
                 reason=error.reason,
                 user_message=error.user_message,
                 detail=_clip(error.detail),
+                message_code=error.code,
+                message_params=error.params,
             )
         log.error("job %s (%s) failed unexpectedly", job.id, job.kind, exc_info=error)
         return await self._park(

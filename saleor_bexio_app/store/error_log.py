@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -69,6 +70,9 @@ class ErrorEntry:
     job_id: JobId | None
     # The bexio invoice already made for the order, if any (so the page can link to it).
     bexio_invoice_id: int | None = None
+    # errors.py `MessageCode` and its params, for the dashboard to translate `user_message`.
+    message_code: str | None = None
+    message_params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,8 @@ def _to_entry(row: SyncErrorRow, bexio_invoice_id: int | None = None) -> ErrorEn
         status=row.status,
         job_id=None if row.job_id is None else JobId(row.job_id),
         bexio_invoice_id=bexio_invoice_id,
+        message_code=row.message_code,
+        message_params=dict(row.message_params or {}),
     )
 
 

@@ -155,6 +155,9 @@ class SyncErrorRow(Base):
     key: Mapped[str] = mapped_column(String(300))
     reason: Mapped[str] = mapped_column(String(20))
     user_message: Mapped[str] = mapped_column(Text)
+    # The message's code and params (errors.py `MessageCode`) for the dashboard to translate.
+    message_code: Mapped[str | None] = mapped_column(String(40))
+    message_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     detail: Mapped[str] = mapped_column(Text, default="")
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(12), default="open")

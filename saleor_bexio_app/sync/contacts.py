@@ -17,7 +17,13 @@ from typing import Literal
 
 from saleor_bexio_app.errors import ConfigError, RejectedError
 from saleor_bexio_app.ids import BexioContactId, BexioCountryId, BexioLanguageId, BexioUserId
-from saleor_bexio_app.sync.model import Address, Customer, Order, ShopSettings
+from saleor_bexio_app.sync.model import (
+    Address,
+    Customer,
+    Order,
+    ShopSettings,
+    setting_missing_error,
+)
 
 _NUMBER = r"\d+(?:\s?[a-zA-Z])?(?:\s?[-/]\s?\d+(?:\s?[a-zA-Z])?)?"
 # "Bahnhofstrasse 12a", "Via Roma 3/5", "Hauptstr. 5-7", "Im Feld 12 B"
@@ -154,7 +160,7 @@ def plan_contact(
     user_id = settings.bexio_user_id
     owner_id = settings.owner_id
     if user_id is None or owner_id is None:
-        raise ConfigError("Set the bexio user in the app's general settings.")
+        raise setting_missing_error("bexio_user")
     billing = customer.billing_address
     contact_type, name_1, name_2 = _names(customer, billing)
 

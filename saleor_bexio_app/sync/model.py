@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
+from saleor_bexio_app.errors import ConfigError, MessageCode
 from saleor_bexio_app.ids import (
     BexioAccountId,
     BexioBankAccountId,
@@ -228,6 +229,24 @@ class SettingsProblem:
     setting: str
     message: str
     severity: Severity = Severity.ERROR
+
+
+RequiredSetting = Literal["bexio_user", "revenue_account", "payment_account"]
+# The general settings a document needs, in merchant words (the dashboard translates the keys).
+_REQUIRED_SETTING_NAMES: dict[RequiredSetting, str] = {
+    "bexio_user": "bexio user",
+    "revenue_account": "bexio revenue account",
+    "payment_account": "bexio bank account for payments",
+}
+
+
+def setting_missing_error(setting: RequiredSetting) -> ConfigError:
+    """The error for a general setting the sync needs but the merchant has not set."""
+    return ConfigError(
+        f"Set the {_REQUIRED_SETTING_NAMES[setting]} in the app's general settings.",
+        code=MessageCode.SETTING_MISSING,
+        params={"setting": setting},
+    )
 
 
 class LinkKind(StrEnum):

@@ -15,12 +15,12 @@ Decisions (see docs/order-actions.md):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Literal, TypeVar
 
-from saleor_bexio_app.errors import ConfigError, RejectedError
+from saleor_bexio_app.errors import ConfigError, ManualActionError, MessageCode, RejectedError
 from saleor_bexio_app.ids import (
     BexioAccountId,
     BexioArticleId,
@@ -44,10 +44,12 @@ from saleor_bexio_app.sync.model import (
     OrderLine,
     OrderStatus,
     RefundHandling,
+    RequiredSetting,
     ShopSettings,
+    setting_missing_error,
 )
 from saleor_bexio_app.sync.numbering import plan_document_nr
-from saleor_bexio_app.sync.vat import BexioTax, TaxMapping, resolve_tax
+from saleor_bexio_app.sync.vat import BexioTax, TaxMapping, TaxSubject, resolve_tax
 
 _T = TypeVar("_T")
 
@@ -195,6 +197,14 @@ class RefundPlan:
     action: Literal["none", "cancel_invoice", "manual_credit_note"]
     message: str = ""
     amount: Money | None = None
+    # For "manual_credit_note": what the dashboard fills into its translated message.
+    message_params: Mapping[str, str] = field(default_factory=dict)
+
+    def error(self) -> ManualActionError:
+        """The error-log item of a "manual_credit_note" plan: the merchant's work to do."""
+        return ManualActionError(
+            self.message, code=MessageCode.REFUND_CREDIT_NOTE, params=self.message_params
+        )
 
 
 def _fill(template: str, order: Order, document_nr: str | None = None) -> str:
@@ -287,9 +297,9 @@ def _check_saleor_total(order: Order) -> None:
         )
 
 
-def _require_setting(value: _T | None, name: str) -> _T:
+def _require_setting(value: _T | None, setting: RequiredSetting) -> _T:
     if value is None:
-        raise ConfigError(f"Set the {name} in the app's general settings.")
+        raise setting_missing_error(setting)
     return value
 
 
@@ -300,7 +310,7 @@ def _plan_positions(
     bexio_taxes: Sequence[BexioTax],
     articles_by_sku: Mapping[str, BexioArticleId],
 ) -> tuple[Position, ...]:
-    account = _require_setting(settings.revenue_account_id, "bexio revenue account")
+    account = _require_setting(settings.revenue_account_id, "revenue_account")
     net = not order.prices_entered_with_tax
     with_discount_position = settings.discount_mode == DiscountMode.POSITION
     positions: list[Position] = []
@@ -310,7 +320,8 @@ def _plan_positions(
         if line.quantity <= 0:
             continue
         text = line_text(line)
-        label = f"The line “{text}”"
+        subject = TaxSubject("line", text)
+        label = subject.label
         share = ZERO
         if with_discount_position:
             share = line.order_discount_net if net else line.order_discount_gross
@@ -318,7 +329,11 @@ def _plan_positions(
         total = (line.total_net if net else line.total_gross) + share
         unit_price = _unit_price(total, line.quantity, label)
         tax_id = resolve_tax(
-            line, tax_map, bexio_taxes, tax_exempt=order.tax_exemption, label=label
+            line,
+            tax_map,
+            bexio_taxes,
+            tax_exempt=order.tax_exemption,
+            subject=subject,
         )
         article = articles_by_sku.get(line.sku) if line.sku else None
         if article is not None:
@@ -350,7 +365,7 @@ def _plan_positions(
                 tax_map,
                 bexio_taxes,
                 tax_exempt=order.tax_exemption,
-                label="The shipping charge",
+                subject=TaxSubject("shipping"),
             )
             positions.append(CustomPosition(text, Decimal(1), price, tax_id, account))
 
@@ -382,7 +397,7 @@ def _header(
         )
     return DocumentHeader(
         contact_id=contact_id,
-        user_id=_require_setting(settings.bexio_user_id, "bexio user"),
+        user_id=_require_setting(settings.bexio_user_id, "bexio_user"),
         currency_id=currency_id,
         mwst_is_net=not order.prices_entered_with_tax,
         api_reference=order.id,
@@ -484,7 +499,7 @@ def plan_payment(order: Order, settings: ShopSettings, paid_on: date) -> Payment
     value = min(order.total_charged, payable)
     if value <= ZERO:
         return None
-    account = _require_setting(settings.payment_account_id, "bexio bank account for payments")
+    account = _require_setting(settings.payment_account_id, "payment_account")
     return PaymentDraft(Money(value, order.currency), paid_on, account, note="Saleor payment")
 
 
@@ -536,4 +551,5 @@ def plan_refund(
         f"Manual step: order {order.number} was refunded {refunded} in Saleor. Create a credit "
         f"note for {invoice} in bexio (bexio has no credit-note API).",
         refunded,
+        {"order": order.number, "amount": str(refunded), "invoice": invoice_nr or ""},
     )

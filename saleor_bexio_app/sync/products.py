@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from saleor_bexio_app.errors import RejectedError
+from saleor_bexio_app.errors import MessageCode, RejectedError
 from saleor_bexio_app.ids import BexioArticleId, SaleorId
 from saleor_bexio_app.sync.model import (
     CENT,
@@ -549,6 +549,19 @@ def stock_refused_error(sku: str, quantity: int, *, detail: str = "") -> Rejecte
         "itself, or in the app's product settings make bexio the master of stock (or turn "
         "stock sync off) so the shop stops sending it.",
         detail=detail,
+        code=MessageCode.STOCK_REFUSED,
+        params={"sku": sku, "quantity": quantity},
+    )
+
+
+def duplicate_article_error(number: str) -> RejectedError:
+    """The merchant-facing error when several bexio articles share one article number (SKU)."""
+    return RejectedError(
+        f"Several bexio articles have the article number {number}, so the app cannot "
+        "tell which one belongs to the shop's variant with that SKU. Give each "
+        "article in bexio its own number (or delete the extra ones).",
+        code=MessageCode.DUPLICATE_ARTICLE_NUMBER,
+        params={"number": number},
     )
 
 

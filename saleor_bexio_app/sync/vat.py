@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
-from saleor_bexio_app.errors import ConfigError
+from saleor_bexio_app.errors import ConfigError, MessageCode, MessageParams
 from saleor_bexio_app.ids import BexioTaxId, SaleorId
 from saleor_bexio_app.sync.model import CENT, ZERO
 
@@ -134,9 +134,15 @@ class TaxMappingError(ConfigError):
     """A line's VAT cannot be mapped to a usable bexio tax; the message names the rate/class."""
 
     def __init__(
-        self, kind: VatProblemKind, user_message: str, *, tax_id: BexioTaxId | None = None
+        self,
+        kind: VatProblemKind,
+        user_message: str,
+        *,
+        tax_id: BexioTaxId | None = None,
+        code: MessageCode | None = None,
+        params: MessageParams | None = None,
     ) -> None:
-        super().__init__(user_message)
+        super().__init__(user_message, code=code, params=params)
         self.kind = kind
         self.tax_id = tax_id
 
@@ -147,6 +153,45 @@ class TaxResolution:
 
     tax: BexioTax
     source: TaxSource
+
+
+DEFAULT_LABEL = "A line"
+
+
+@dataclass(frozen=True, slots=True)
+class TaxSubject:
+    """What a VAT message is about: the shipping charge, or a line named by its text ("" for
+    any line). It gives the message's label and the params the dashboard translates it with."""
+
+    item: Literal["line", "shipping"] = "line"
+    text: str = ""
+
+    @property
+    def label(self) -> str:
+        """The subject in English, as messages start: "The line “T-Shirt — M”"."""
+        if self.item == "shipping":
+            return "The shipping charge"
+        return f"The line “{self.text}”" if self.text else DEFAULT_LABEL
+
+
+def _coded(
+    code: MessageCode,
+    subject: TaxSubject | None,
+    item: TaxedItem,
+    rate: Decimal,
+    **extra: str,
+) -> dict[str, Any]:
+    """`code` and `params` for a TaxMappingError; nothing for a subject known only by its label."""
+    if subject is None:
+        return {}
+    params = {
+        "item": subject.item,
+        "line": subject.text,
+        "taxClass": item.tax_class_name or "",
+        "rate": _format_percent(rate),
+        **extra,
+    }
+    return {"code": code, "params": params}
 
 
 def _describe(item: TaxedItem, rate: Decimal, label: str) -> str:
@@ -187,9 +232,17 @@ def resolve_tax_source(
     bexio_taxes: Iterable[BexioTax],
     *,
     tax_exempt: bool = False,
-    label: str = "A line",
+    label: str = DEFAULT_LABEL,
+    subject: TaxSubject | None = None,
 ) -> TaxResolution:
-    """The usable bexio tax for an item and where it came from; raises TaxMappingError."""
+    """The usable bexio tax for an item and where it came from; raises TaxMappingError.
+
+    `subject`, when given, names the item instead of `label` and lets the errors carry a code.
+    """
+    if subject is None and label == DEFAULT_LABEL:
+        subject = TaxSubject()
+    if subject is not None:
+        label = subject.label
     rate = rate_percent(item.tax_rate)
     what = _describe(item, rate, label)
     found: tuple[BexioTaxId, TaxSource] | None
@@ -210,6 +263,7 @@ def resolve_tax_source(
                 VatProblemKind.UNMAPPED,
                 f"{what}: the VAT rate {_format_percent(rate)} is not mapped to a bexio tax. "
                 "Map it in the VAT tab.",
+                **_coded(MessageCode.VAT_RATE_UNMAPPED, subject, item, rate),
             )
     tax_id, source = found
     tax = next((tax for tax in bexio_taxes if tax.id == tax_id), None)
@@ -226,6 +280,7 @@ def resolve_tax_source(
             f"{what} is mapped to bexio tax {tax.label}, which is inactive in bexio. "
             "Activate it in bexio or choose an active tax in the VAT tab.",
             tax_id=tax_id,
+            **_coded(MessageCode.VAT_TAX_INACTIVE, subject, item, rate, tax=tax.label),
         )
     if not tax.is_sales_tax:
         raise TaxMappingError(
@@ -240,6 +295,7 @@ def resolve_tax_source(
             f"{what} is mapped to bexio tax {tax.label}, but was taxed at "
             f"{_format_percent(rate)} in Saleor. Map it to a bexio tax with that rate.",
             tax_id=tax_id,
+            **_coded(MessageCode.VAT_RATE_MISMATCH, subject, item, rate, tax=tax.label),
         )
     return TaxResolution(tax, source)
 
@@ -250,10 +306,13 @@ def resolve_tax(
     bexio_taxes: Iterable[BexioTax],
     *,
     tax_exempt: bool = False,
-    label: str = "A line",
+    label: str = DEFAULT_LABEL,
+    subject: TaxSubject | None = None,
 ) -> BexioTaxId:
     """The bexio tax id for a line or shipping charge; raises TaxMappingError (a ConfigError)."""
-    resolution = resolve_tax_source(item, mapping, bexio_taxes, tax_exempt=tax_exempt, label=label)
+    resolution = resolve_tax_source(
+        item, mapping, bexio_taxes, tax_exempt=tax_exempt, label=label, subject=subject
+    )
     return resolution.tax.id
 
 

@@ -15,7 +15,7 @@ from saleor_bexio_app.bexio.articles import BexioArticles
 from saleor_bexio_app.bexio.client import AccessTokens, BexioClient
 from saleor_bexio_app.bexio.limiter import RateLimiter
 from saleor_bexio_app.bexio.oauth import BexioOAuth
-from saleor_bexio_app.bexio.tokens import NOT_CONNECTED, ConnectionTokens
+from saleor_bexio_app.bexio.tokens import ConnectionTokens, disconnected_error
 from saleor_bexio_app.errors import AppError, AuthError
 from saleor_bexio_app.ids import InstallationId, SaleorApiUrl
 from saleor_bexio_app.jobs.backfill import BackfillFlow
@@ -150,7 +150,7 @@ class Services:
             raise AuthError("The app is not installed in this shop any more.")
         if connection is None or connection.status != ConnectionStatus.CONNECTED:
             reason = connection.broken_reason if connection is not None else None
-            raise AuthError(reason or NOT_CONNECTED)
+            raise disconnected_error(reason)
         company = connection.company_id or f"installation-{installation_id}"
         return (
             self.saleor(installation.saleor_api_url, token),

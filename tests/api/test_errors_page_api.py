@@ -84,3 +84,41 @@ async def test_the_pause_reason_comes_with_a_code_and_the_error_count(harness: H
         "code": "connection_broken",
         "openErrors": None,
     }
+
+
+MESSAGE_QUERY = """{ errors(status: "open") { kind userMessage messageCode messageParams } }"""
+
+
+async def test_errors_carry_the_message_code_and_params_the_page_translates(
+    harness: Harness,
+) -> None:
+    # given an order the sync parked for its unmapped 3.8 % rate, and an entry without a code
+    double, app, _ = await ready_shop(harness)
+    await _park_unmapped_vat_order(harness, double, app)
+    [installation] = await harness.installations()
+    now = datetime.now(UTC)
+    async with harness.services.sessions.begin() as session:
+        session.add(
+            SyncErrorRow(
+                installation_id=installation.id,
+                kind="sync_customer",
+                key="VXNlcjox",
+                reason="rejected",
+                user_message="bexio refused the contact.",
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        )
+
+    data = await _gql(harness, double, app, MESSAGE_QUERY)
+
+    by_kind = {error["kind"]: error for error in data["errors"]}
+    order = by_kind["sync_order"]
+    assert order["messageCode"] == "vat_rate_unmapped"
+    assert order["messageParams"]["rate"] == "3.8 %"
+    assert order["messageParams"]["item"] == "line"
+    assert "3.8 %" in order["userMessage"]
+    assert (by_kind["sync_customer"]["messageCode"], by_kind["sync_customer"]["messageParams"]) == (
+        None,
+        {},
+    )

@@ -307,3 +307,35 @@ async def test_a_refreshed_token_is_used_for_the_next_requests(
             await asyncio.sleep(0.1)
     assert sent[-1].count(".") == 2
     await expect(frame.get_by_test_id("connection-status")).to_contain_text("bexio connected")
+
+
+async def test_a_failed_sync_shows_its_message_in_german_on_a_german_dashboard(
+    page: Page, sandbox: SandboxHandles
+) -> None:
+    # given an order with a VAT rate (3.6 %) the shop has not mapped to a bexio tax
+    juice = [sandbox.double.order_line("Juice", quantity=1, unit_price="4.50", tax_rate="0.036")]
+    order = await sandbox.place_order(lines=juice)
+    await sandbox.wait_idle()
+    # when the merchant opens the errors page on a German dashboard
+    frame = await _open(page, sandbox, locale="de")
+    row = frame.get_by_test_id("error-row").filter(has_text=order["id"])
+    message = row.get_by_test_id("error-message")
+    # then the backend's coded message is shown in German, with the line and the rate
+    await expect(message).to_have_attribute("data-code", "vat_rate_unmapped", timeout=TIMEOUT)
+    await expect(message).to_have_text(
+        re.compile(
+            r"^Die Position „Juice.*“ .*Der MWST-Satz 3\.6 % ist keiner bexio-Steuer "
+            r"zugeordnet\. Ordnen Sie ihn im Tab MWST zu\.$"
+        )
+    )
+    # and in English as the backend wrote it when the dashboard switches back
+    await page.evaluate("window.sandbox.setLocale('en')")
+    async with sandbox.services.sessions() as session:
+        stored = await session.scalar(
+            select(SyncErrorRow.user_message).where(SyncErrorRow.key == order["id"])
+        )
+    assert stored is not None and "the VAT rate 3.6 % is not mapped" in stored
+    await expect(message).to_have_text(stored, timeout=TIMEOUT)
+    # the entry leaves the log as the merchant found it: dismissed
+    await row.get_by_test_id("dismiss").click()
+    await expect(row).to_have_count(0, timeout=TIMEOUT)

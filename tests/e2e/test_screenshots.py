@@ -90,6 +90,12 @@ async def _shoot(
         ("order-actions", "/app/order-actions", '[data-testid="action-matrix"]', 900),
         ("general", "/app/general", '[data-testid="general-page"] select, input', 900),
         ("vat", "/app/vat", '[data-tax-class="Accommodation"][data-status="problem"]', 760),
+        (
+            "synchronisation",
+            "/app/synchronisation",
+            '[data-testid="field-revenue_account_id"]:enabled',
+            1080,
+        ),
     ],
 )
 async def test_main_page_screenshot(

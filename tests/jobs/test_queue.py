@@ -295,6 +295,39 @@ async def test_park_logs_one_open_error_per_target_and_counts_repeats(
     assert error.first_seen_at == error.last_seen_at - timedelta(seconds=60)
 
 
+async def test_park_stores_the_message_code_and_params_of_the_latest_occurrence(
+    sessions: Sessions, installation: InstallationId, clock: FakeClock
+) -> None:
+    occurrences: list[tuple[str | None, dict[str, Any] | None]] = [
+        ("stock_refused", {"sku": "TS-M", "quantity": 3}),
+        ("bexio_unavailable", {"status": 502}),
+        (None, None),
+    ]
+    stored = []
+    for code, params in occurrences:
+        await _enqueue(sessions, installation, clock)
+        job = await _claim(sessions, clock)
+        assert job is not None
+        await queue.park(
+            sessions,
+            job,
+            worker_id=ME,
+            now=clock(),
+            reason="rejected",
+            user_message="bexio refused it.",
+            message_code=code,
+            message_params=params,
+        )
+        [error] = await _errors(sessions)
+        stored.append((error.occurrences, error.message_code, error.message_params))
+
+    assert stored == [
+        (1, "stock_refused", {"sku": "TS-M", "quantity": 3}),
+        (2, "bexio_unavailable", {"status": 502}),
+        (3, None, None),
+    ]
+
+
 async def test_requeue_parked_gives_fresh_attempts_and_marks_the_error_retried(
     sessions: Sessions, installation: InstallationId, clock: FakeClock
 ) -> None:
@@ -409,6 +442,7 @@ async def test_reaper_parks_a_job_that_used_up_its_attempts(
     assert (row.state, row.reason, row.attempts) == ("parked", "exceeded", 2)
     [error] = await _errors(sessions)
     assert (error.reason, error.status) == ("exceeded", "open")
+    assert (error.user_message, error.message_code) == (queue.HALTED_MESSAGE, "sync_halted")
 
 
 async def test_reaper_absorbs_a_duplicate_queued_while_the_job_was_stuck(

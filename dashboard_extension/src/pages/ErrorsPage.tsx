@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { appBridge } from "../appBridge";
 import { graphql } from "../graphql";
 import { formatDate, formatDateTime, type Language, type Messages, useMessages } from "../i18n";
+import { errorText, type MessageParams } from "../i18n.errors";
 
 interface SyncError {
   id: number;
@@ -12,6 +13,8 @@ interface SyncError {
   key: string;
   reason: string;
   userMessage: string;
+  messageCode: string | null;
+  messageParams: MessageParams | null;
   occurrences: number;
   lastSeenAt: string;
   status: string;
@@ -66,7 +69,7 @@ const BACKFILLS_SHOWN = 5;
 const PAGE_QUERY = `
   query ErrorsPage($status: String, $kind: String, $reason: String) {
     errors(status: $status, kind: $kind, reason: $reason, limit: 200) {
-      id kind key reason userMessage occurrences lastSeenAt status
+      id kind key reason userMessage messageCode messageParams occurrences lastSeenAt status
     }
     syncPause { pausedAt reason code openErrors }
     bexioConnection { status companyName userName brokenReason }
@@ -439,7 +442,9 @@ function ErrorRow(props: RowHandlers & { error: SyncError }) {
         <Text>{t.reasons[error.reason] ?? error.reason}</Text>
       </Box>
       <Box as="td" {...CELL}>
-        <Text data-testid="error-message">{error.userMessage}</Text>
+        <Text data-testid="error-message" data-code={error.messageCode ?? undefined}>
+          {errorText(language, error)}
+        </Text>
       </Box>
       <Box as="td" {...CELL}>
         <Text>{error.occurrences}</Text>

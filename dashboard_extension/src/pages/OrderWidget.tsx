@@ -3,6 +3,7 @@ import { Box, Chip, Text } from "@saleor/macaw-ui";
 import { useCallback, useEffect, useState } from "react";
 
 import { graphql } from "../graphql";
+import { errorText, type MessageParams } from "../i18n.errors";
 import { formatAmount, useVatMessages } from "../i18n.vat";
 
 interface BexioDocument {
@@ -19,11 +20,13 @@ interface OrderDocuments {
   documents: BexioDocument[];
   actionsDone: string[];
   liveError: string | null;
+  liveErrorCode: string | null;
+  liveErrorParams: MessageParams | null;
 }
 
 const QUERY = `query OrderWidget($orderId: String!) {
   orderDocuments(orderId: $orderId) {
-    orderId actionsDone liveError
+    orderId actionsDone liveError liveErrorCode liveErrorParams
     documents { kind bexioId number status total url }
   }
 }`;
@@ -140,7 +143,13 @@ export function OrderWidget() {
           ) : null}
           {data.liveError ? (
             <Text size={2} color="critical1" data-testid="live-error">
-              {v.liveError(data.liveError)}
+              {v.liveError(
+                errorText(language, {
+                  userMessage: data.liveError,
+                  messageCode: data.liveErrorCode,
+                  messageParams: data.liveErrorParams,
+                }),
+              )}
             </Text>
           ) : null}
         </>

@@ -8,6 +8,8 @@ export interface Entry {
   key: string;
   reason: string;
   userMessage: string;
+  messageCode: string | null;
+  messageParams: Record<string, unknown>;
   occurrences: number;
   lastSeenAt: string;
   status: string;
@@ -20,6 +22,8 @@ export function entry(id: number, overrides: Partial<Entry> = {}): Entry {
     key: `T3JkZXI6${id}`,
     reason: "config",
     userMessage: `The VAT rate 3.8 % of order ${id} is not mapped to a bexio tax.`,
+    messageCode: null,
+    messageParams: {},
     occurrences: 1,
     lastSeenAt: "2026-11-23T10:00:00+00:00",
     status: "open",
