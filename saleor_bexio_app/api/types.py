@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from saleor_bexio_app.bexio.tokens import broken_reason_code
 from saleor_bexio_app.store.connections import BexioConnection as StoredConnection
 from saleor_bexio_app.store.connections import ConnectionStatus
 from saleor_bexio_app.store.error_log import ErrorEntry, PauseState
@@ -47,6 +48,9 @@ class BexioConnection:
     company_name: str | None
     user_name: str | None
     broken_reason: str | None
+    broken_reason_code: str | None = strawberry.field(
+        description="The broken reason's message code (see SyncError.messageCode), if it has one"
+    )
     connected_at: datetime | None
 
     @classmethod
@@ -57,13 +61,16 @@ class BexioConnection:
                 company_name=None,
                 user_name=None,
                 broken_reason=None,
+                broken_reason_code=None,
                 connected_at=None,
             )
+        code = broken_reason_code(connection.broken_reason)
         return cls(
             status=connection.status.value,
             company_name=connection.company_name or None,
             user_name=connection.user_name or None,
             broken_reason=connection.broken_reason,
+            broken_reason_code=None if code is None else code.value,
             connected_at=connection.connected_at,
         )
 

@@ -33,11 +33,16 @@ _BROKEN_CODES = {
 }
 
 
+def broken_reason_code(broken_reason: str | None) -> MessageCode | None:
+    """The message code of a stored broken-connection reason, when it has one."""
+    return _BROKEN_CODES.get(broken_reason) if broken_reason else None
+
+
 def disconnected_error(broken_reason: str | None = None, *, detail: str = "") -> AuthError:
     """The error for work that needs bexio while the shop is not (or no longer) connected."""
     if not broken_reason:
         return AuthError(NOT_CONNECTED, detail=detail, code=MessageCode.BEXIO_NOT_CONNECTED)
-    return AuthError(broken_reason, detail=detail, code=_BROKEN_CODES.get(broken_reason))
+    return AuthError(broken_reason, detail=detail, code=broken_reason_code(broken_reason))
 
 
 class ConnectionTokens:

@@ -38,7 +38,9 @@ async def _connection(shop: SandboxHandles) -> dict[str, Any]:
     async with httpx.AsyncClient(trust_env=False) as client:
         answer = await client.post(
             f"{shop.app_url}/graphql",
-            json={"query": "{ bexioConnection { status companyName brokenReason } }"},
+            json={
+                "query": "{ bexioConnection { status companyName brokenReason brokenReasonCode } }"
+            },
             headers=shop.dashboard_headers(),
         )
     answer.raise_for_status()
@@ -121,6 +123,7 @@ async def test_a_refused_refresh_token_shows_broken_with_its_reason_and_connect_
     connection = await _connection(shop)
     assert connection["status"] == "broken"
     assert connection["brokenReason"]
+    assert connection["brokenReasonCode"] == "bexio_connection_revoked"
     # then the connection page shows it broken with the reason and offers to connect again
     frame = await _open(page, shop)
     box = frame.get_by_test_id("bexio-connection")
@@ -136,6 +139,16 @@ async def test_a_refused_refresh_token_shows_broken_with_its_reason_and_connect_
     await expect(errors.get_by_test_id("connection-status")).to_contain_text(
         connection["brokenReason"]
     )
+    # and a German dashboard gives the reason in German on both pages
+    await page.goto(f"{shop.embed_url}?path=/app/connection&locale=de")
+    german = page.frame_locator("#app-frame")
+    await expect(german.get_by_test_id("broken-reason")).to_contain_text(
+        "bexio akzeptiert die Verbindung nicht mehr", timeout=TIMEOUT
+    )
+    await page.goto(f"{shop.embed_url}?path=/app/errors&locale=de")
+    await expect(
+        page.frame_locator("#app-frame").get_by_test_id("connection-status")
+    ).to_contain_text("bexio akzeptiert die Verbindung nicht mehr", timeout=TIMEOUT)
     # when the merchant connects again, the page shows the company again
     frame = await _open(page, shop)
     await expect(box).to_have_attribute("data-status", "broken", timeout=TIMEOUT)

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { appBridge } from "../appBridge";
 import { graphql } from "../graphql";
 import { formatDateTime } from "../i18n";
+import { errorText as codedText } from "../i18n.errors";
 import { useSettingsMessages } from "../i18n.settings";
 import { errorText, notify, PageFrame, usePageData } from "./settingsCommon";
 
@@ -13,11 +14,12 @@ interface Connection {
   companyName: string | null;
   userName: string | null;
   brokenReason: string | null;
+  brokenReasonCode?: string | null;
   connectedAt: string | null;
 }
 
 const QUERY = `query ConnectionPage {
-  bexioConnection { status companyName userName brokenReason connectedAt }
+  bexioConnection { status companyName userName brokenReason brokenReasonCode connectedAt }
 }`;
 
 const CONNECT = `mutation Connect {
@@ -143,7 +145,12 @@ export function ConnectionPage() {
                   <Text fontWeight="bold" color="critical1">
                     {s.brokenTitle}
                   </Text>
-                  <Text data-testid="broken-reason">{connection.brokenReason ?? ""}</Text>
+                  <Text data-testid="broken-reason">
+                    {codedText(language, {
+                      userMessage: connection.brokenReason ?? "",
+                      messageCode: connection.brokenReasonCode,
+                    })}
+                  </Text>
                   <Text size={2} color="default2">
                     {s.brokenHint}
                   </Text>

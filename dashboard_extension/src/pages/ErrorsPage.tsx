@@ -25,6 +25,7 @@ interface Connection {
   companyName: string | null;
   userName: string | null;
   brokenReason: string | null;
+  brokenReasonCode?: string | null;
 }
 
 interface Pause {
@@ -72,7 +73,7 @@ const PAGE_QUERY = `
       id kind key reason userMessage messageCode messageParams occurrences lastSeenAt status
     }
     syncPause { pausedAt reason code openErrors }
-    bexioConnection { status companyName userName brokenReason }
+    bexioConnection { status companyName userName brokenReason brokenReasonCode }
     backfills { id entity status total done since updatedAt }
   }
 `;
@@ -96,7 +97,15 @@ function notify(status: "success" | "error" | "info", title: string, text?: stri
   void appBridge.dispatch(actions.Notification({ status, title, text })).catch(() => undefined);
 }
 
-function ConnectionLine({ connection, t }: { connection: Connection; t: Messages }) {
+function ConnectionLine({
+  connection,
+  t,
+  language,
+}: {
+  connection: Connection;
+  t: Messages;
+  language: Language;
+}) {
   if (connection.status === "connected") {
     const text = connection.companyName
       ? t.connected(connection.companyName, connection.userName ?? "")
@@ -110,7 +119,12 @@ function ConnectionLine({ connection, t }: { connection: Connection; t: Messages
   if (connection.status === "broken") {
     return (
       <Text as="p" data-testid="connection-status" data-status="broken" color="critical1">
-        {t.broken(connection.brokenReason ?? "")}
+        {t.broken(
+          errorText(language, {
+            userMessage: connection.brokenReason ?? "",
+            messageCode: connection.brokenReasonCode,
+          }),
+        )}
       </Text>
     );
   }
@@ -687,7 +701,7 @@ export function ErrorsPage() {
         </Text>
       ) : (
         <>
-          <ConnectionLine connection={data.bexioConnection} t={t} />
+          <ConnectionLine connection={data.bexioConnection} t={t} language={language} />
           {data.syncPause ? (
             <PauseBanner pause={data.syncPause} t={t} language={language} busy={busy} onResume={onResume} />
           ) : null}
