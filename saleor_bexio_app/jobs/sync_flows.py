@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -128,6 +128,9 @@ class _OrderRun:
     currencies: Mapping[str, BexioCurrencyId] | None = None
     articles: Mapping[str, BexioArticleId] = field(default_factory=dict)
     automatic: dict[str, bool] = field(default_factory=dict)
+    # The invoice as this run last saw it (from creating, reading or issuing it); forgotten
+    # after anything that changes it in ways the run cannot know (payments, cancelling).
+    invoice: BexioInvoiceState | None = None
 
 
 class SyncFlows:
@@ -265,7 +268,8 @@ class SyncFlows:
             if invoice.status == BexioInvoiceStatus.DRAFT:
                 self._check_totals(run, invoice)
                 await bexio.issue_invoice(invoice.id)
-                invoice = await self._invoice(run)
+                # Issuing moves a draft to pending and changes nothing else the run uses.
+                invoice = run.invoice = replace(invoice, status=BexioInvoiceStatus.PENDING)
             await self._book_gift_cards(run, invoice)
             return invoice.id
         if action == BexioAction.SEND_INVOICE:
@@ -276,13 +280,17 @@ class SyncFlows:
             if invoice.status == BexioInvoiceStatus.PAID:
                 return invoice.id  # paid already (in bexio, or by an earlier unrecorded run)
             payment = plan_payment(run.order, run.settings, self._clock().date())
-            return None if payment is None else await bexio.create_payment(invoice.id, payment)
+            if payment is None:
+                return None
+            run.invoice = None
+            return await bexio.create_payment(invoice.id, payment)
         if action == BexioAction.CREATE_DELIVERY:
             order_link = await self._repo.link(run.shop, LinkKind.ORDER, run.order.id)
             if order_link is None:
                 raise ConfigError("A bexio delivery needs the bexio order, which was not created.")
             return await bexio.create_delivery(BexioOrderId(order_link.bexio_id))
         if action == BexioAction.CANCEL_INVOICE:
+            run.invoice = None
             return await self._cancel_invoice(run, invoice)
         raise ConfigError(f"Unknown bexio action {action}.")
 
@@ -330,6 +338,7 @@ class SyncFlows:
         else:
             log.info("order %s: bexio invoice %s found by api_reference", run.order.id, found.id)
         await self._repo.save_link(run.shop, Link(LinkKind.INVOICE, run.order.id, found.id))
+        run.invoice = found
         return found.id
 
     async def _invoice_draft(self, run: _OrderRun) -> InvoiceDraft:
@@ -346,6 +355,8 @@ class SyncFlows:
         )
 
     async def _invoice(self, run: _OrderRun) -> BexioInvoiceState:
+        if run.invoice is not None:
+            return run.invoice
         linked = await self._repo.link(run.shop, LinkKind.INVOICE, run.order.id)
         if linked is None:
             raise ConfigError(
@@ -357,6 +368,7 @@ class SyncFlows:
             raise RejectedError(
                 f"The bexio invoice of order {run.order.number} was deleted in bexio."
             )
+        run.invoice = invoice
         return invoice
 
     async def _book_gift_cards(self, run: _OrderRun, invoice: BexioInvoiceState) -> None:
@@ -386,6 +398,7 @@ class SyncFlows:
             if unexplained[key] > 0:
                 unexplained[key] -= 1
             else:
+                run.invoice = None
                 await run.ports.bexio.create_payment(invoice.id, payment)
             await self._repo.record_event(run.shop, run.order.id, event)
 
