@@ -38,11 +38,17 @@ def local_environment(env: Mapping[str, str], cwd: Path) -> dict[str, str]:
     return result
 
 
+# Libraries that log every request line, whole GraphQL bodies (customer e-mails and addresses)
+# or SQL parameters; kept at WARNING even when LOG_LEVEL is DEBUG.
+QUIET_LOGGERS = ("httpx", "gql.transport", "aiosqlite")
+
+
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _settings_or_exit(env: MutableMapping[str, str]) -> Settings:
@@ -53,12 +59,28 @@ def _settings_or_exit(env: MutableMapping[str, str]) -> Settings:
         raise SystemExit(2) from None
 
 
+class HideQueryStrings(logging.Filter):
+    """Drops the query string from uvicorn's access lines: the OAuth callback's carries bexio's
+    one-time code and state, which have no place in a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from saleor_bexio_app.web.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
+    )
+    # After Config, which sets up uvicorn's loggers.
+    logging.getLogger("uvicorn.access").addFilter(HideQueryStrings())
+    uvicorn.Server(config).run()
 
 
 async def _migrate(settings: Settings) -> None:

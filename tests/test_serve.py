@@ -59,11 +59,12 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
         process.communicate()
 
 
-def _stop_gracefully(process: subprocess.Popen[bytes]) -> None:
+def _stop_gracefully(process: subprocess.Popen[bytes]) -> str:
     process.send_signal(signal.SIGTERM)
     output = process.communicate(timeout=20)[0].decode()
     assert process.returncode in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in output, output
+    return output
 
 
 async def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
@@ -102,6 +103,9 @@ async def test_serve_without_configuration_installs_and_runs_jobs(
             headers={"Saleor-Api-Url": saleor.api_url},
         )
         assert response.status_code == 200, response.text
+        # (a merchant coming back from bexio's login: the one-time code is in the query string)
+        back = await client.get("/bexio/oauth/callback?code=one-time-code-42&state=state-42")
+        assert back.status_code == 400
     # then the embedded worker ran the install job against Saleor
     database = tmp_path / "saleor-bexio.sqlite3"
     deadline = time.monotonic() + 20
@@ -113,7 +117,10 @@ async def test_serve_without_configuration_installs_and_runs_jobs(
     assert shop_name == saleor.shop_name
     assert (tmp_path / ".saleor-bexio-secret").exists()
     # and SIGTERM stops it cleanly (uvicorn re-raises the signal once it has shut down)
-    _stop_gracefully(process)
+    output = _stop_gracefully(process)
+    # the access log shows the callback without its query string
+    assert "GET /bexio/oauth/callback HTTP/1.1" in output, output
+    assert "one-time-code-42" not in output and "state-42" not in output
 
 
 @pytest.mark.postgres

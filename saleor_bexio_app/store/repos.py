@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from saleor_bexio_app.ids import AppId, InstallationId, SaleorApiUrl
 from saleor_bexio_app.store.secrets import SecretBox
-from saleor_bexio_app.store.tables import InstallationRow, ScheduleRow
+from saleor_bexio_app.store.tables import InstallationRow, OAuthStateRow, ScheduleRow
 
 ACTIVE = "active"
 UNINSTALLED = "uninstalled"
@@ -166,5 +166,9 @@ class InstallationRepo:
             return False
         await session.execute(
             delete(ScheduleRow).where(ScheduleRow.installation_id == installation_id)
+        )
+        # A "Connect to bexio" still open at bexio must not store tokens for an uninstalled shop.
+        await session.execute(
+            delete(OAuthStateRow).where(OAuthStateRow.installation_id == installation_id)
         )
         return True

@@ -77,15 +77,21 @@ async def test_unreachable_saleor_is_transient() -> None:
         await _client(httpx.MockTransport(handler)).get_shop_info()
 
 
-async def test_document_invalid_against_the_real_schema_is_never_sent() -> None:
-    sent: list[httpx.Request] = []
-
+async def test_a_document_saleor_refuses_as_invalid_is_an_app_error_not_retried() -> None:
+    # Documents are checked against the real schema by the tests, not on every call; should
+    # one slip through, Saleor's validation error is a clear, non-retryable failure.
     def handler(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
-        return httpx.Response(200, json={"data": {}})
+        body = {
+            "errors": [
+                {
+                    "message": 'Cannot query field "notAField" on type "App".',
+                    "extensions": {"exception": {"code": "GraphQLError"}},
+                }
+            ]
+        }
+        return httpx.Response(400, json=body)
 
     client = _client(httpx.MockTransport(handler))
     with pytest.raises(AppError) as caught:
         await client._execute(gql("{ app { id notAField } }"))
-    assert type(caught.value) is AppError
-    assert sent == []
+    assert not caught.value.retryable
