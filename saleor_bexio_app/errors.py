@@ -44,6 +44,7 @@ class MessageCode(StrEnum):
     DUPLICATE_ARTICLE_NUMBER = "duplicate_article_number"  # number
     REFUND_CREDIT_NOTE = "refund_credit_note"  # order, amount, invoice ("" if unknown)
     SYNC_HALTED = "sync_halted"  # a job whose worker kept dying (jobs/queue.py `reap`)
+    SEND_UNCONFIRMED = "send_unconfirmed"  # invoice, order
 
 
 class AppError(Exception):
@@ -68,7 +69,12 @@ class AppError(Exception):
 
 
 class TransientError(AppError):
-    """Timeout, 5xx, 429: try again later, honouring `retry_after` (seconds) when known."""
+    """Timeout, 5xx, 429: try again later, honouring `retry_after` (seconds) when known.
+
+    `not_carried_out`: the other system certainly did not carry out the call (it was rate
+    limited, or the request never reached it). Otherwise it may have, and only the answer got
+    lost: a call that must not happen twice cannot simply be repeated.
+    """
 
     reason = FailureReason.TRANSIENT
     retryable = True
@@ -81,9 +87,11 @@ class TransientError(AppError):
         retry_after: float | None = None,
         code: MessageCode | None = None,
         params: MessageParams | None = None,
+        not_carried_out: bool = False,
     ) -> None:
         super().__init__(user_message, detail=detail, code=code, params=params)
         self.retry_after = retry_after
+        self.not_carried_out = not_carried_out
 
 
 class RejectedError(AppError):

@@ -33,7 +33,7 @@ from saleor_bexio_app.jobs.queue import HALTED_MESSAGE
 from saleor_bexio_app.sync.actions import BexioAction
 from saleor_bexio_app.sync.contacts import plan_contact
 from saleor_bexio_app.sync.model import Money, Order
-from saleor_bexio_app.sync.orders import plan_invoice, plan_refund
+from saleor_bexio_app.sync.orders import plan_invoice, plan_refund, send_unconfirmed_error
 from saleor_bexio_app.sync.products import duplicate_article_error, stock_refused_error
 from saleor_bexio_app.sync.vat import BexioTax, resolve_tax
 from tests.bexio.test_client import API, FakeTokens
@@ -187,6 +187,7 @@ PRODUCERS: dict[str, Producer] = {
     "duplicate-article": lambda: _done(duplicate_article_error("SHIRT-M")),
     "refund-with-invoice": lambda: _refund("RE-00042"),
     "refund-without-invoice": lambda: _refund(None),
+    "send-unconfirmed": lambda: _done(send_unconfirmed_error("RE-00042", "1001")),
     "sync-halted": lambda: _done(_halted()),
 }
 
@@ -256,6 +257,7 @@ async def test_producers_set_their_codes_and_params() -> None:
         "invoice": "RE-00042",
     }
     assert by_name["refund-without-invoice"]["params"]["invoice"] == ""
+    assert by_name["send-unconfirmed"]["params"] == {"invoice": "RE-00042", "order": "1001"}
 
 
 async def test_an_auth_error_the_app_has_no_words_for_keeps_no_code() -> None:

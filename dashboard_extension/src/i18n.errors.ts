@@ -182,6 +182,14 @@ const en: Record<string, Template> = {
       `${p.invoice ? `invoice ${p.invoice}` : "the invoice"} in bexio (bexio has no credit-note API).`,
   ),
   sync_halted: template([], () => "The sync stopped responding too many times and was halted."),
+  send_unconfirmed: template(
+    ["invoice", "order"],
+    (p) =>
+      `The connection to bexio broke while it was e-mailing invoice ${p.invoice} of order ` +
+      `${p.order}, so it may or may not have gone out. The app does not send it again, ` +
+      "to be sure the customer does not get it twice: check the invoice's history in bexio " +
+      "and send it from there if it is missing.",
+  ),
 };
 
 const de: Record<string, Template> = {
@@ -268,6 +276,14 @@ const de: Record<string, Template> = {
   sync_halted: template(
     [],
     () => "Die Synchronisation hat zu oft nicht mehr reagiert und wurde angehalten.",
+  ),
+  send_unconfirmed: template(
+    ["invoice", "order"],
+    (p) =>
+      `Die Verbindung zu bexio brach ab, während die Rechnung ${p.invoice} der Bestellung ` +
+      `${p.order} per E-Mail versandt wurde; ob sie verschickt wurde, ist unklar. Die App sendet ` +
+      "sie nicht noch einmal, damit der Kunde sie nicht doppelt erhält: Prüfen Sie den Verlauf " +
+      "der Rechnung in bexio und senden Sie sie von dort, falls sie fehlt.",
   ),
 };
 

@@ -722,12 +722,15 @@ class BexioClient:
                 messages.TIMEOUT,
                 detail=f"{type(exc).__name__} on {call.method} {call.path}",
                 code=MessageCode.BEXIO_TIMEOUT,
+                not_carried_out=isinstance(exc, httpx.ConnectTimeout),
             ) from exc
         except httpx.RequestError as exc:
             raise TransientError(
                 messages.UNREACHABLE,
                 detail=f"{type(exc).__name__} on {call.method} {call.path}",
                 code=MessageCode.BEXIO_UNREACHABLE,
+                # A connection that was never made carried nothing to bexio.
+                not_carried_out=isinstance(exc, httpx.ConnectError),
             ) from exc
         finally:
             if self._limiter is not None:
@@ -849,6 +852,7 @@ def _error(call: _Call, response: httpx.Response) -> AppError:
             messages.RATE_LIMITED,
             detail=f"{where}; still rate limited after waiting",
             retry_after=_retry_after(response, rate_limited=True),
+            not_carried_out=True,
         )
     if status >= 500:
         return TransientError(

@@ -8,6 +8,7 @@ process died before the ledger write) is closed by searching bexio for the invoi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from saleor_bexio_app.errors import (
+    AppError,
     AuthError,
     ConfigError,
     FailureReason,
@@ -55,6 +57,7 @@ from saleor_bexio_app.sync.orders import (
     plan_payment,
     plan_refund,
     plan_send_invoice,
+    send_unconfirmed_error,
 )
 from saleor_bexio_app.sync.ports import (
     BackSyncLedger,
@@ -104,6 +107,37 @@ class FlowRepo(SyncRepo, BackSyncLedger, Protocol):
         """Whether the error log holds an unresolved entry for this job target and reason."""
         ...
 
+    async def forget_event(self, shop: InstallationId, order_id: SaleorId, event: str) -> None:
+        """Drop a recorded event (a mark whose call certainly did not happen)."""
+        ...
+
+    async def claim(self, shop: InstallationId, name: str, *, ttl: timedelta) -> bool:
+        """Take an exclusive claim if it is free or stale; whether it is now ours."""
+        ...
+
+    async def release(self, shop: InstallationId, name: str) -> None:
+        """Give a claim back."""
+        ...
+
+
+# Marks recorded (as back-sync events) right before a call that must not happen twice; a mark
+# without its action in the ledger means an earlier attempt may have made the call.
+SEND_STARTED = "send_started"
+SEND_UNCONFIRMED = "send_unconfirmed"
+NOTE_STARTED = ":note"
+# Creating a new customer's contact: one job at a time per e-mail address.
+CONTACT_CLAIM_TTL = timedelta(minutes=2)
+CONTACT_CLAIM_WAIT_SECONDS = 30.0
+CONTACT_CLAIM_POLL_SECONDS = 0.05
+
+
+def _surely_not_carried_out(exc: AppError) -> bool:
+    """Whether bexio certainly did not carry out a failed call: it refused it, rate-limited it,
+    or the request never reached it. Anything else may have happened with the answer lost."""
+    if isinstance(exc, TransientError):
+        return exc.not_carried_out
+    return True
+
 
 def contact_link_key(customer: Customer, customer_id: SaleorId | None) -> SaleorId:
     """Registered customers link by Saleor user id (a changed e-mail updates the same contact);
@@ -131,6 +165,8 @@ class _OrderRun:
     # The invoice as this run last saw it (from creating, reading or issuing it); forgotten
     # after anything that changes it in ways the run cannot know (payments, cancelling).
     invoice: BexioInvoiceState | None = None
+    # The number of an invoice whose e-mail an earlier attempt may have sent (answer lost).
+    unconfirmed_send: str | None = None
 
 
 class SyncFlows:
@@ -189,6 +225,7 @@ class SyncFlows:
             # Issuing checks the totals first; a draft left for later is checked right away.
             self._check_totals(run, await self._invoice(run))
         await self._refund(run, job)
+        await self._unconfirmed_send(run, job)
 
     async def poll_invoices(self, job: Job) -> None:
         """bexio has no webhooks: read invoices changed since the cursor and act on paid or
@@ -242,6 +279,12 @@ class SyncFlows:
         if plan is None:
             return
         await self._transition(ports.saleor, order_id, plan)
+        # The note at most once: marked right before it is added (a lost answer, or a crash
+        # before the event is recorded, must not add it again on the next poll).
+        note_mark = f"{plan.event}{NOTE_STARTED}"
+        if plan.choice != BackSyncChoice.NONE and note_mark not in done:
+            await self._repo.record_event(shop, order_id, note_mark)
+            await ports.saleor.add_order_note(order_id, plan.note)
         await self._repo.record_event(shop, order_id, plan.event)
 
     async def _transition(self, saleor: SaleorPort, order_id: SaleorId, plan: BackSyncPlan) -> None:
@@ -255,7 +298,6 @@ class SyncFlows:
             await saleor.fulfill_order(order_id)
         elif plan.choice == BackSyncChoice.CANCEL_ORDER:
             await saleor.cancel_order(order_id)
-        await saleor.add_order_note(order_id, plan.note)
 
     async def _apply(self, run: _OrderRun, action: BexioAction, from_order: bool) -> int | None:
         if action == BexioAction.CREATE_ORDER:
@@ -273,9 +315,7 @@ class SyncFlows:
             await self._book_gift_cards(run, invoice)
             return invoice.id
         if action == BexioAction.SEND_INVOICE:
-            mail = plan_send_invoice(run.order, run.settings, invoice.document_nr)
-            await bexio.send_invoice(invoice.id, mail)
-            return invoice.id
+            return await self._send_invoice(run, invoice)
         if action == BexioAction.RECORD_PAYMENT:
             if invoice.status == BexioInvoiceStatus.PAID:
                 return invoice.id  # paid already (in bexio, or by an earlier unrecorded run)
@@ -293,6 +333,35 @@ class SyncFlows:
             run.invoice = None
             return await self._cancel_invoice(run, invoice)
         raise ConfigError(f"Unknown bexio action {action}.")
+
+    async def _send_invoice(self, run: _OrderRun, invoice: BexioInvoiceState) -> int:
+        """E-mail the invoice at most once. bexio has no "sent" flag to check, so a mark is
+        recorded right before the call; an attempt that finds the mark (an earlier one may have
+        sent it, with the answer lost) does not send again but asks the merchant to check."""
+        marks = await self._repo.events_done(run.shop, run.order.id)
+        if SEND_STARTED in marks:
+            run.unconfirmed_send = invoice.document_nr
+            return invoice.id
+        mail = plan_send_invoice(run.order, run.settings, invoice.document_nr)
+        await self._repo.record_event(run.shop, run.order.id, SEND_STARTED)
+        try:
+            await run.ports.bexio.send_invoice(invoice.id, mail)
+        except AppError as exc:
+            if _surely_not_carried_out(exc):
+                await self._repo.forget_event(run.shop, run.order.id, SEND_STARTED)
+            raise
+        return invoice.id
+
+    async def _unconfirmed_send(self, run: _OrderRun, job: Job) -> None:
+        """The manual item for an invoice e-mail that may not have gone out (raised once, and
+        again only while its error-log entry is open, like the refund item)."""
+        if run.unconfirmed_send is None:
+            return
+        if SEND_UNCONFIRMED not in await self._repo.events_done(run.shop, run.order.id):
+            await self._repo.record_event(run.shop, run.order.id, SEND_UNCONFIRMED)
+        elif not await self._repo.has_open_error(run.shop, job.kind, job.key, FailureReason.MANUAL):
+            return
+        raise send_unconfirmed_error(run.unconfirmed_send, run.order.number)
 
     async def _create_order(self, run: _OrderRun) -> int:
         existing = await self._repo.link(run.shop, LinkKind.ORDER, run.order.id)
@@ -472,6 +541,38 @@ class SyncFlows:
     ) -> BexioContactId:
         key = contact_link_key(customer, customer_id)
         link = await self._repo.link(shop, LinkKind.CONTACT, key)
+        if link is not None:
+            return await self._write_contact(shop, bexio, settings, customer, key, link)
+        # A new customer: jobs of the same e-mail (two orders of a guest, a customer and their
+        # first order) create the contact one at a time, so the second finds the first's.
+        claim = f"contact:{customer.email.strip().casefold()}"
+        await self._take_claim(shop, claim)
+        try:
+            link = await self._repo.link(shop, LinkKind.CONTACT, key)
+            return await self._write_contact(shop, bexio, settings, customer, key, link)
+        finally:
+            await self._repo.release(shop, claim)
+
+    async def _take_claim(self, shop: InstallationId, claim: str) -> None:
+        waited = 0.0
+        while not await self._repo.claim(shop, claim, ttl=CONTACT_CLAIM_TTL):
+            if waited >= CONTACT_CLAIM_WAIT_SECONDS:
+                raise TransientError(
+                    "Another sync is creating this customer's bexio contact; trying again.",
+                    retry_after=5,
+                )
+            await asyncio.sleep(CONTACT_CLAIM_POLL_SECONDS)
+            waited += CONTACT_CLAIM_POLL_SECONDS
+
+    async def _write_contact(
+        self,
+        shop: InstallationId,
+        bexio: BexioPort,
+        settings: ShopSettings,
+        customer: Customer,
+        key: SaleorId,
+        link: Link | None,
+    ) -> BexioContactId:
         existing = (
             BexioContactSnapshot(BexioContactId(link.bexio_id), None, link.fingerprint)
             if link is not None

@@ -8,10 +8,10 @@ through another shop's id.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saleor_bexio_app.errors import ConfigError
@@ -27,6 +27,7 @@ from saleor_bexio_app.store.settings_codec import (
 from saleor_bexio_app.store.tables import (
     ActionDoneRow,
     BackSyncEventRow,
+    ClaimRow,
     LinkRow,
     ShopSettingsRow,
     SyncCursorRow,
@@ -300,6 +301,50 @@ class SqlSyncRepo:
                         BackSyncEventRow.event,
                     ]
                 )
+            )
+
+    async def forget_event(self, shop: InstallationId, order_id: SaleorId, event: str) -> None:
+        """Drop a recorded event (a mark whose call certainly did not happen)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(BackSyncEventRow).where(
+                    BackSyncEventRow.installation_id == shop,
+                    BackSyncEventRow.saleor_order_id == order_id,
+                    BackSyncEventRow.event == str(event),
+                )
+            )
+
+    # claims
+
+    async def claim(self, shop: InstallationId, name: str, *, ttl: timedelta) -> bool:
+        """Take the claim `name` if it is free or older than `ttl`; whether it is now ours."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            insert = dialect_insert(session)
+            taken = await session.execute(
+                insert(ClaimRow)
+                .values(installation_id=shop, name=name, claimed_at=now)
+                .on_conflict_do_nothing(index_elements=[ClaimRow.installation_id, ClaimRow.name])
+                .returning(ClaimRow.name)
+            )
+            if taken.first() is not None:
+                return True
+            stale = await session.execute(
+                update(ClaimRow)
+                .where(
+                    ClaimRow.installation_id == shop,
+                    ClaimRow.name == name,
+                    ClaimRow.claimed_at < now - ttl,
+                )
+                .values(claimed_at=now)
+            )
+            return bool(stale.rowcount)  # type: ignore[attr-defined]
+
+    async def release(self, shop: InstallationId, name: str) -> None:
+        """Give a claim back."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(ClaimRow).where(ClaimRow.installation_id == shop, ClaimRow.name == name)
             )
 
     async def has_open_error(self, shop: InstallationId, kind: str, key: str, reason: str) -> bool:

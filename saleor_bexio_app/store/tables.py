@@ -341,5 +341,19 @@ class ProductPrintRow(Base):
     updated_at: Mapped[datetime]
 
 
+class ClaimRow(Base):
+    """A short exclusive claim on some work of a shop (e.g. creating the bexio contact for one
+    e-mail address), so two jobs that need the same new object do not both create it. A claim
+    older than its time-to-live is taken over (its holder died)."""
+
+    __tablename__ = "claims"
+
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    claimed_at: Mapped[datetime]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

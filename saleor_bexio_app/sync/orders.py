@@ -207,6 +207,19 @@ class RefundPlan:
         )
 
 
+def send_unconfirmed_error(invoice_nr: str, order_number: str) -> ManualActionError:
+    """The merchant's item when an invoice e-mail may or may not have gone out (the answer to
+    the send call was lost); the app never sends it a second time."""
+    return ManualActionError(
+        f"The connection to bexio broke while it was e-mailing invoice {invoice_nr} of order "
+        f"{order_number}, so it may or may not have gone out. The app does not send it again, "
+        "to be sure the customer does not get it twice: check the invoice's history in bexio "
+        "and send it from there if it is missing.",
+        code=MessageCode.SEND_UNCONFIRMED,
+        params={"invoice": invoice_nr, "order": order_number},
+    )
+
+
 def _fill(template: str, order: Order, document_nr: str | None = None) -> str:
     text = template.replace("{number}", order.number)
     return text.replace("{document_nr}", document_nr or order.number)
