@@ -65,3 +65,11 @@ BENCH_ARGS ?=
 .PHONY: bench-ingest bench-bexio-calls bench-backfill bench-footprint
 bench-ingest bench-bexio-calls bench-backfill bench-footprint: $(VENV_STAMP)
 	$(VENV_PY) -m bench.$(subst -,_,$(patsubst bench-%,%,$@)) $(BENCH_ARGS)
+
+# The larger reliability runs of docs/reliability.md (the suite runs smaller ones).
+.PHONY: chaos fuzz-thorough
+chaos: $(VENV_STAMP)
+	$(VENV_PY) -m tests.reliability.chaos --orders 300 $(CHAOS_ARGS)
+
+fuzz-thorough: $(VENV_STAMP)
+	HYPOTHESIS_PROFILE=thorough $(VENV_PY) -m pytest -q tests/fuzz
