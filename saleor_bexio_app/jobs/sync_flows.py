@@ -353,15 +353,22 @@ class SyncFlows:
         return invoice.id
 
     async def _unconfirmed_send(self, run: _OrderRun, job: Job) -> None:
-        """The manual item for an invoice e-mail that may not have gone out (raised once, and
-        again only while its error-log entry is open, like the refund item)."""
-        if run.unconfirmed_send is None:
+        """The manual item for an invoice e-mail that may not have gone out. Raised when found,
+        then by every later sync of the order while its error-log entry is open (so a later
+        success does not resolve it); Dismiss or Retry in the error log ends it."""
+        marks = await self._repo.events_done(run.shop, run.order.id)
+        if run.unconfirmed_send is not None:
+            event = f"{SEND_UNCONFIRMED}:{run.unconfirmed_send}"
+            if event not in marks:
+                await self._repo.record_event(run.shop, run.order.id, event)
+                raise send_unconfirmed_error(run.unconfirmed_send, run.order.number)
+        recorded = sorted(m for m in marks if m.startswith(f"{SEND_UNCONFIRMED}:"))
+        if not recorded or not await self._repo.has_open_error(
+            run.shop, job.kind, job.key, FailureReason.MANUAL
+        ):
             return
-        if SEND_UNCONFIRMED not in await self._repo.events_done(run.shop, run.order.id):
-            await self._repo.record_event(run.shop, run.order.id, SEND_UNCONFIRMED)
-        elif not await self._repo.has_open_error(run.shop, job.kind, job.key, FailureReason.MANUAL):
-            return
-        raise send_unconfirmed_error(run.unconfirmed_send, run.order.number)
+        invoice_nr = recorded[0].split(":", 1)[1]
+        raise send_unconfirmed_error(invoice_nr, run.order.number)
 
     async def _create_order(self, run: _OrderRun) -> int:
         existing = await self._repo.link(run.shop, LinkKind.ORDER, run.order.id)

@@ -122,6 +122,13 @@ async def test_the_merchant_is_asked_to_check_an_e_mail_that_may_not_have_gone_o
     assert entry.message_params == {"invoice": invoice["document_nr"], "order": order["number"]}
     assert await harness.services.error_log.pause_state(installation.id) is None
 
+    # and a later sync of the order (another webhook) keeps the item open and sends no more
+    await deliver_order_event(harness, double, app, "ORDER_UPDATED", order["id"])
+    await _retry_until_idle(harness)
+    [still] = await harness.services.error_log.list_errors(installation.id, status="open")
+    assert (still.id, still.message_code) == (entry.id, "send_unconfirmed")
+    assert len(emulator.sent_emails) == 1  # bexio did send it; the answer was lost
+
 
 class RefuseConnectionOnce:
     """The first send call never reaches bexio (the connection is refused)."""
