@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -146,8 +147,10 @@ def order_payload(app: InstalledApp, order_id: str = "T3JkZXI6MQ==") -> dict[str
     }
 
 
-@pytest.fixture
-async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
+@contextlib.asynccontextmanager
+async def running_harness(engine: AsyncEngine, **env: str) -> AsyncIterator[Harness]:
+    """The app on `engine` (worker not started) behind a fake network for Saleor and bexio;
+    `env` adds or overrides settings (e.g. WORKER_CONCURRENCY)."""
     settings = load_settings(
         {
             "SECRET_KEY": TEST_SECRET_KEY,
@@ -157,6 +160,7 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
             "BEXIO_CLIENT_SECRET": "sandbox-secret",
             "BEXIO_API_URL": BEXIO,
             "BEXIO_AUTH_URL": f"{BEXIO}/realms/bexio/protocol/openid-connect",
+            **env,
         }
     )
     network = FakeNetwork()
@@ -176,3 +180,9 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
         ) as client,
     ):
         yield Harness(app, client, network, engine, settings, clock)
+
+
+@pytest.fixture
+async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
+    async with running_harness(engine) as running:
+        yield running
