@@ -17,7 +17,7 @@ from saleor_bexio_app.errors import AppError, AuthError
 from saleor_bexio_app.ids import InstallationId
 from saleor_bexio_app.jobs.backfill import BackfillEntity, start_backfill
 from saleor_bexio_app.jobs.product_flows import PAGE_SIZE, syncs_products
-from saleor_bexio_app.sync.products import Article, Variant, match_variants
+from saleor_bexio_app.sync.products import Article, Variant, code_key, match_variants
 from saleor_bexio_app.web.services import Services
 
 # The matching lists at most this many items per list; the counts are always complete.
@@ -133,7 +133,7 @@ async def read_product_sync_options(
 
 def _variant_item(variant: Variant) -> UnmatchedItem:
     return UnmatchedItem(
-        code=(variant.sku or "").strip() or None,
+        code=code_key(variant.sku) or None,
         name=variant.title,
         saleor_id=variant.id,
         bexio_id=None,
@@ -142,7 +142,7 @@ def _variant_item(variant: Variant) -> UnmatchedItem:
 
 def _article_item(article: Article) -> UnmatchedItem:
     return UnmatchedItem(
-        code=article.intern_code.strip() or None,
+        code=code_key(article.intern_code) or None,
         name=article.intern_name,
         saleor_id=None,
         bexio_id=int(article.id),
@@ -151,8 +151,9 @@ def _article_item(article: Article) -> UnmatchedItem:
 
 async def read_product_matching(services: Services, shop: InstallationId) -> ProductMatchingResult:
     """Every variant against every article (reads all of both; meant for the settings page)."""
+    settings = await services.sync_repo.shop_settings(shop)
     try:
-        ports = await services.product_ports(shop)
+        ports = await services.product_ports(shop, settings.products)
         variants: list[Variant] = []
         cursor: str | None = None
         while True:
@@ -193,7 +194,7 @@ async def request_product_sync(
             message="Every product field is disabled; choose a direction for at least one field."
         )
     try:
-        await services.product_ports(shop)
+        await services.product_ports(shop, settings.products)
     except AuthError as exc:
         return BexioNotConnected(message=exc.user_message)
     now = services.clock()

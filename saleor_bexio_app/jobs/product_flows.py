@@ -56,6 +56,7 @@ from saleor_bexio_app.sync.products import (
     Variant,
     VariantPlan,
     article_print,
+    code_key,
     duplicate_article_error,
     match_variants,
     plan_initial_sync,
@@ -86,7 +87,8 @@ class ProductPorts:
     articles: ArticlePort
 
 
-ProductPortsFactory = Callable[[InstallationId], Awaitable[ProductPorts]]
+# The shop's ports for its product settings (the price channel decides the VAT country).
+ProductPortsFactory = Callable[[InstallationId, ProductSettings], Awaitable[ProductPorts]]
 
 
 class SettingsSource(Protocol):
@@ -109,8 +111,9 @@ def _field_prints(prints: Mapping[str, str]) -> FieldFingerprints:
 _FIELD_NAMES = frozenset(f.value for f in ProductField)
 
 
-def _sku(variant: Variant) -> str:
-    return (variant.sku or "").strip()
+def _skus(variants: Iterable[Variant]) -> list[str]:
+    """The variants' SKUs (as the matching compares them), each once, in order."""
+    return list(dict.fromkeys(code_key(v.sku) for v in variants if code_key(v.sku)))
 
 
 def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -145,7 +148,7 @@ class ProductFlows:
         settings = (await self._repo.shop_settings(shop)).products
         if not syncs_products(settings):
             return
-        ports = await self._ports(shop)
+        ports = await self._ports(shop, settings)
         variants = await ports.shop.product_variants(SaleorId(job.key))
         if not variants:
             return
@@ -161,12 +164,12 @@ class ProductFlows:
     ) -> None:
         """Sync these variants with their articles (read by SKU unless given: then every
         article with one of their SKUs); RejectedError listing what was refused."""
-        skus = list(dict.fromkeys(_sku(v) for v in variants if _sku(v)))
+        skus = _skus(variants)
         if articles is None:
             articles = list(await ports.articles.articles_by_code(skus)) if skus else []
         else:
             wanted = set(skus)
-            articles = [a for a in articles if a.intern_code.strip() in wanted]
+            articles = [a for a in articles if code_key(a.intern_code) in wanted]
         matching = match_variants(variants, articles)
         stored = await self._prints.prints(shop, [v.id for v in variants])
         problems: list[AppError] = []
@@ -257,7 +260,7 @@ class ProductFlows:
         if not settings.fields(FieldMode.BEXIO_MASTER):
             return
         try:
-            ports = await self._ports(shop)
+            ports = await self._ports(shop, settings)
         except AuthError:
             return  # not connected (or uninstalled): the connection page already says so
         articles = await ports.articles.all_articles()
@@ -265,7 +268,7 @@ class ProductFlows:
         stored = await self._prints.prints(shop)
         changed: dict[str, Article] = {}
         for article in articles:
-            code = article.intern_code.strip()
+            code = code_key(article.intern_code)
             if not code:
                 continue
             now_print = article_print(article, settings)
@@ -281,7 +284,7 @@ class ProductFlows:
         found_codes: set[str] = set()
         for batch in _batches(list(changed), SKU_BATCH):
             for variant in await ports.shop.variants_by_sku(batch):
-                found_codes.add(_sku(variant))
+                found_codes.add(code_key(variant.sku))
                 product_ids.append(variant.product_id)
         now = self._clock()
         async with self._sessions.begin() as session:
@@ -337,7 +340,7 @@ class ProductBulk:
         """
         shop = job.installation_id
         settings = (await self._repo.shop_settings(shop)).products
-        ports = await self._ports(shop)
+        ports = await self._ports(shop, settings)
         variants, next_cursor = await ports.shop.variants_page(cursor, self._page_size)
         product_ids = list(dict.fromkeys(v.product_id for v in variants))
         more = next_cursor is not None
@@ -369,7 +372,7 @@ class ProductBulk:
         by_product: dict[SaleorId, list[Variant]] = {}
         for variant in variants:
             by_product.setdefault(variant.product_id, []).append(variant)
-        skus = list(dict.fromkeys(_sku(v) for v in variants if _sku(v)))
+        skus = _skus(variants)
         articles = list(await ports.articles.articles_by_code(skus)) if skus else []
         refused: list[SaleorId] = []
         for product_id, product_variants in by_product.items():
@@ -400,20 +403,24 @@ class ProductBulk:
         settings: ProductSettings,
         variants: Sequence[Variant],
     ) -> dict[str, Any]:
-        skus = list(dict.fromkeys(_sku(v) for v in variants if _sku(v)))
+        skus = _skus(variants)
         articles = list(await ports.articles.articles_by_code(skus)) if skus else []
         stored = await self._prints.prints(shop, [v.id for v in variants])
-        last_by_sku = {_sku(v): _field_prints(stored.get(v.id, {})) for v in variants if _sku(v)}
+        last_by_sku = {
+            code_key(v.sku): _field_prints(stored.get(v.id, {}))
+            for v in variants
+            if code_key(v.sku)
+        }
         plan = plan_initial_sync(variants, articles, settings, last_by_sku)
         return _page_report(plan.counts, plan.matching, plan.pushes, plan.pulls)
 
     async def _unmatched_articles(self, ports: ProductPorts) -> list[Article]:
-        articles = [a for a in await ports.articles.all_articles() if a.intern_code.strip()]
-        codes = list(dict.fromkeys(a.intern_code.strip() for a in articles))
+        articles = [a for a in await ports.articles.all_articles() if code_key(a.intern_code)]
+        codes = list(dict.fromkeys(code_key(a.intern_code) for a in articles))
         found: set[str] = set()
         for batch in _batches(codes, SKU_BATCH):
-            found.update(_sku(v) for v in await ports.shop.variants_by_sku(batch))
-        return [a for a in articles if a.intern_code.strip() not in found]
+            found.update(code_key(v.sku) for v in await ports.shop.variants_by_sku(batch))
+        return [a for a in articles if code_key(a.intern_code) not in found]
 
     async def _add_report(self, backfill_id: int, page: Mapping[str, Any]) -> None:
         async with self._sessions.begin() as session:
@@ -462,7 +469,7 @@ def _page_report(
             }
             for c in push.changes
         )
-    skus = {item.variant.id: _sku(item.variant) for item in matching.matched}
+    skus = {item.variant.id: code_key(item.variant.sku) for item in matching.matched}
     for pull in pulls:
         changes.extend(
             {

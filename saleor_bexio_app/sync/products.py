@@ -225,7 +225,8 @@ class Matching:
     unmatched_articles: tuple[Article, ...] = ()
 
 
-def _key(code: str | None) -> str:
+def code_key(code: str | None) -> str:
+    """A SKU or bexio article number as the matching compares them: trimmed, else exact."""
     return (code or "").strip()
 
 
@@ -236,15 +237,15 @@ def match_variants(variants: Iterable[Variant], articles: Iterable[Article]) -> 
     make them unique first. Input order is kept in every list.
     """
     variants, articles = list(variants), list(articles)
-    without_sku = tuple(v for v in variants if not _key(v.sku))
+    without_sku = tuple(v for v in variants if not code_key(v.sku))
     by_sku: dict[str, list[Variant]] = defaultdict(list)
     for variant in variants:
-        if _key(variant.sku):
-            by_sku[_key(variant.sku)].append(variant)
+        if code_key(variant.sku):
+            by_sku[code_key(variant.sku)].append(variant)
     by_code: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        if _key(article.intern_code):
-            by_code[_key(article.intern_code)].append(article)
+        if code_key(article.intern_code):
+            by_code[code_key(article.intern_code)].append(article)
     duplicate_skus = {sku: tuple(vs) for sku, vs in by_sku.items() if len(vs) > 1}
     duplicate_codes = {code: tuple(arts) for code, arts in by_code.items() if len(arts) > 1}
 
@@ -263,8 +264,8 @@ def match_variants(variants: Iterable[Variant], articles: Iterable[Article]) -> 
         a
         for a in articles
         if a.id not in matched_ids
-        and _key(a.intern_code) not in duplicate_codes
-        and _key(a.intern_code) not in duplicate_skus
+        and code_key(a.intern_code) not in duplicate_codes
+        and code_key(a.intern_code) not in duplicate_skus
     )
     return Matching(
         matched=tuple(matched),
@@ -449,7 +450,7 @@ def plan_push(
     A value whose fingerprint equals the last synced one is skipped even if bexio differs: the
     shop has not changed it since (and it may be the echo of a bexio → shop write).
     """
-    sku = _key(variant.sku) or None
+    sku = code_key(variant.sku) or None
     if sku is None:
         return ArticlePlan("skip", "The variant has no SKU, so it has no bexio article.", None)
     shop_fields = settings.fields(FieldMode.SHOP_MASTER)
@@ -786,7 +787,9 @@ class BulkPlan:
         pulled = {p.variant_id for p in pulls_done}
         matched = self.matching.matched
         unchanged = sum(
-            1 for m in matched if _key(m.variant.sku) not in pushed and m.variant.id not in pulled
+            1
+            for m in matched
+            if code_key(m.variant.sku) not in pushed and m.variant.id not in pulled
         )
         return BulkCounts(
             articles_to_create=sum(1 for p in self.pushes if p.action == "create"),
@@ -814,7 +817,7 @@ def plan_initial_sync(
     pushes: list[ArticlePlan] = []
     pulls: list[VariantPlan] = []
     for item in matching.matched:
-        last = last_synced_by_sku.get(_key(item.variant.sku), {})
+        last = last_synced_by_sku.get(code_key(item.variant.sku), {})
         pushes.append(plan_push(item.variant, item.article, settings, last))
         pulls.append(plan_pull(item.article, item.variant, settings, last))
     for variant in matching.unmatched_variants:

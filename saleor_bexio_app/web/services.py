@@ -37,6 +37,7 @@ from saleor_bexio_app.store.repos import Installation, InstallationRepo
 from saleor_bexio_app.store.secrets import SecretBox
 from saleor_bexio_app.store.sync_repo import SqlSyncRepo
 from saleor_bexio_app.store.tables import utcnow
+from saleor_bexio_app.sync.model import ProductSettings
 
 BEXIO_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 # Taxes, currencies, countries and document settings rarely change; a config error forgets them.
@@ -118,45 +119,45 @@ class Services:
             bexio=BexioAdapter(bexio, master_data=self.master_data, company_key=company),
         )
 
-    async def product_ports(self, installation_id: InstallationId) -> ProductPorts:
+    async def product_ports(
+        self, installation_id: InstallationId, settings: ProductSettings
+    ) -> ProductPorts:
         """Saleor's products and bexio's articles of one shop; AuthError as `shop_ports`.
 
         VAT rates for gross/net conversions are those of the price channel's country.
         """
         saleor, bexio, _ = await self._shop_clients(installation_id)
-        settings = await self.sync_repo.shop_settings(installation_id)
         return ProductPorts(
-            shop=SaleorProducts(saleor, vat_channel=settings.products.price_channel_slug),
+            shop=SaleorProducts(saleor, vat_channel=settings.price_channel_slug),
             articles=BexioArticles(bexio),
         )
 
     async def saleor_products(self, installation_id: InstallationId) -> SaleorProducts:
         """Saleor's products of one shop (no bexio connection needed)."""
         async with self.sessions() as session:
-            installation = await self.installations.get(session, installation_id)
-            token = await self.installations.token(session, installation_id)
+            saleor = await self._installed_saleor(session, installation_id)
+        return SaleorProducts(saleor)
+
+    async def _installed_saleor(
+        self, session: AsyncSession, installation_id: InstallationId
+    ) -> SaleorClient:
+        installation = await self.installations.get(session, installation_id)
+        token = await self.installations.token(session, installation_id)
         if installation is None or token is None or not installation.active:
             raise AuthError("The app is not installed in this shop any more.")
-        return SaleorProducts(self.saleor(installation.saleor_api_url, token))
+        return self.saleor(installation.saleor_api_url, token)
 
     async def _shop_clients(
         self, installation_id: InstallationId
     ) -> tuple[SaleorClient, BexioClient, str]:
         async with self.sessions() as session:
-            installation = await self.installations.get(session, installation_id)
-            token = await self.installations.token(session, installation_id)
+            saleor = await self._installed_saleor(session, installation_id)
             connection = await self.connections.get(session, installation_id)
-        if installation is None or token is None or not installation.active:
-            raise AuthError("The app is not installed in this shop any more.")
         if connection is None or connection.status != ConnectionStatus.CONNECTED:
             reason = connection.broken_reason if connection is not None else None
             raise disconnected_error(reason)
         company = connection.company_id or f"installation-{installation_id}"
-        return (
-            self.saleor(installation.saleor_api_url, token),
-            self.bexio(self.bexio_tokens(installation_id), company),
-            company,
-        )
+        return saleor, self.bexio(self.bexio_tokens(installation_id), company), company
 
     async def after_park(self, job: Job) -> None:
         """A job was parked: pause the shop's sync if its unresolved errors piled up."""
