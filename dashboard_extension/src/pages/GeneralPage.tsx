@@ -4,6 +4,7 @@ import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { graphql } from "../graphql";
 import { type SettingsMessages, useSettingsMessages } from "../i18n.settings";
 import {
+  Card,
   ChoiceSelect,
   errorText,
   Field,
@@ -126,24 +127,7 @@ function NumberingSection(props: {
             : s.bexioNumbersManually
           : s.bexioNumberingUnknown(numbering.message);
   return (
-    <Box
-      as="section"
-      data-testid="numbering"
-      display="flex"
-      flexDirection="column"
-      gap={3}
-      padding={4}
-      borderRadius={4}
-      borderStyle="solid"
-      borderWidth={1}
-      borderColor="default1"
-    >
-      <Text as="h2" size={7} fontWeight="bold">
-        {s.numberingTitle}
-      </Text>
-      <Text as="p" size={2} color="default2">
-        {s.numberingHint}
-      </Text>
+    <Card testId="numbering" title={s.numberingTitle} hint={s.numberingHint}>
       <Box display="flex" gap={8} flexWrap="wrap" alignItems="flex-start">
         <Box display="flex" flexDirection="column" gap={1}>
           <Text size={2} color="default2">
@@ -199,7 +183,7 @@ function NumberingSection(props: {
         </Box>
       ) : null}
       {!automatic ? prefix : null}
-    </Box>
+    </Card>
   );
 }
 

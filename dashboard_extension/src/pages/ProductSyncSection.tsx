@@ -3,7 +3,16 @@ import { useCallback, useEffect, useState } from "react";
 
 import { ApiError, graphql } from "../graphql";
 import { type SettingsMessages, useSettingsMessages } from "../i18n.settings";
-import { errorText, Field, FIELD_STYLE, notify, type Problem, type SettingsJson, useReady } from "./settingsCommon";
+import {
+  Card,
+  errorText,
+  Field,
+  FIELD_STYLE,
+  notify,
+  type Problem,
+  type SettingsJson,
+  useReady,
+} from "./settingsCommon";
 
 export const PRODUCT_FIELDS = ["title", "description", "weight", "stock", "price"] as const;
 const MODES = ["disabled", "bexio_master", "shop_master"];
@@ -410,24 +419,7 @@ export function ProductSyncSection(props: {
   const dirty = JSON.stringify(value) !== JSON.stringify({ ...DEFAULT_PRODUCTS, ...saved });
 
   return (
-    <Box
-      as="section"
-      data-testid="products"
-      display="flex"
-      flexDirection="column"
-      gap={3}
-      padding={4}
-      borderRadius={4}
-      borderStyle="solid"
-      borderWidth={1}
-      borderColor="default1"
-    >
-      <Text as="h2" size={7} fontWeight="bold">
-        {s.productsTitle}
-      </Text>
-      <Text as="p" size={2} color="default2">
-        {s.productsHint}
-      </Text>
+    <Card testId="products" title={s.productsTitle} hint={s.productsHint}>
       {options.state === "loading" ? (
         <Text color="default2">{s.loading}</Text>
       ) : options.state === "failed" ? (
@@ -520,6 +512,6 @@ export function ProductSyncSection(props: {
       </Box>
       <SyncButtons s={s} dirty={dirty} onFinished={onFinished} />
       <Matching s={s} version={matchingVersion} />
-    </Box>
+    </Card>
   );
 }

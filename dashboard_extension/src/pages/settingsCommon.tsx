@@ -197,6 +197,32 @@ export const FIELD_STYLE = {
   maxWidth: 520,
 } as const;
 
+/** A bordered section of a settings page: its heading, a hint, then its content. */
+export function Card(props: { testId: string; title: string; hint: string; children: ReactNode }) {
+  return (
+    <Box
+      as="section"
+      data-testid={props.testId}
+      display="flex"
+      flexDirection="column"
+      gap={3}
+      padding={4}
+      borderRadius={4}
+      borderStyle="solid"
+      borderWidth={1}
+      borderColor="default1"
+    >
+      <Text as="h2" size={7} fontWeight="bold">
+        {props.title}
+      </Text>
+      <Text as="p" size={2} color="default2">
+        {props.hint}
+      </Text>
+      {props.children}
+    </Box>
+  );
+}
+
 export function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
     <Box as="label" display="flex" flexDirection="column" gap={1}>
