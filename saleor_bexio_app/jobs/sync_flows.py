@@ -21,6 +21,7 @@ from saleor_bexio_app.errors import (
     AuthError,
     ConfigError,
     FailureReason,
+    ManualActionError,
     RejectedError,
     TransientError,
 )
@@ -353,22 +354,33 @@ class SyncFlows:
         return invoice.id
 
     async def _unconfirmed_send(self, run: _OrderRun, job: Job) -> None:
-        """The manual item for an invoice e-mail that may not have gone out. Raised when found,
-        then by every later sync of the order while its error-log entry is open (so a later
-        success does not resolve it); Dismiss or Retry in the error log ends it."""
-        marks = await self._repo.events_done(run.shop, run.order.id)
-        if run.unconfirmed_send is not None:
-            event = f"{SEND_UNCONFIRMED}:{run.unconfirmed_send}"
-            if event not in marks:
-                await self._repo.record_event(run.shop, run.order.id, event)
-                raise send_unconfirmed_error(run.unconfirmed_send, run.order.number)
-        recorded = sorted(m for m in marks if m.startswith(f"{SEND_UNCONFIRMED}:"))
-        if not recorded or not await self._repo.has_open_error(
-            run.shop, job.kind, job.key, FailureReason.MANUAL
-        ):
+        """The manual item for an invoice e-mail that may not have gone out: raised when found,
+        and by later syncs of the order while it is open (see `_manual_item`)."""
+        invoice_nr = run.unconfirmed_send
+        if invoice_nr is None:
+            marks = await self._repo.events_done(run.shop, run.order.id)
+            recorded = sorted(m for m in marks if m.startswith(f"{SEND_UNCONFIRMED}:"))
+            if not recorded:
+                return
+            invoice_nr = recorded[0].split(":", 1)[1]
+        await self._manual_item(
+            run,
+            job,
+            f"{SEND_UNCONFIRMED}:{invoice_nr}",
+            send_unconfirmed_error(invoice_nr, run.order.number),
+        )
+
+    async def _manual_item(
+        self, run: _OrderRun, job: Job, event: str, error: ManualActionError
+    ) -> None:
+        """Raise a manual item once per `event`, then again on each run only while its
+        error-log entry is open, so a later success does not resolve it; the merchant's
+        Dismiss or Retry ends it."""
+        if event not in await self._repo.events_done(run.shop, run.order.id):
+            await self._repo.record_event(run.shop, run.order.id, event)
+        elif not await self._repo.has_open_error(run.shop, job.kind, job.key, FailureReason.MANUAL):
             return
-        invoice_nr = recorded[0].split(":", 1)[1]
-        raise send_unconfirmed_error(invoice_nr, run.order.number)
+        raise error
 
     async def _create_order(self, run: _OrderRun) -> int:
         existing = await self._repo.link(run.shop, LinkKind.ORDER, run.order.id)
@@ -504,13 +516,7 @@ class SyncFlows:
             run.done.add(BexioAction.CANCEL_INVOICE)
         elif plan.action == "manual_credit_note":
             event = f"refund_manual:{order.total_refunded.quantize(CENT)}"
-            if event not in await self._repo.events_done(run.shop, order.id):
-                await self._repo.record_event(run.shop, order.id, event)
-            elif not await self._repo.has_open_error(
-                run.shop, job.kind, job.key, FailureReason.MANUAL
-            ):
-                return
-            raise plan.error()
+            await self._manual_item(run, job, event, plan.error())
 
     def _check_totals(self, run: _OrderRun, invoice: BexioInvoiceState) -> None:
         mismatch = check_totals(invoice.total, run.order)
